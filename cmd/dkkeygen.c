@@ -1,0 +1,4 @@
+/* dkkeygen: to be written */
+#include "config.h"
+#include <sysexits.h>
+int main(void) { return EX_SOFTWARE; }

@@ -1,0 +1,4 @@
+/* addr: to be written */
+#include "config.h"
+#include "common/addr.h"
+extern int addr_stub_;

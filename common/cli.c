@@ -1,0 +1,132 @@
+/*
+ * cli: shared popt tables for -v, -q, -V, --nameserver, --dns-timeout,
+ * --dns-zone.  Values are collected with a popt callback so a program's own
+ * option loop never sees them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cli.h"
+#include "common/util.h"
+
+struct cli_state cli = {.dns_timeout = DNS_DEFAULT_TIMEOUT};
+
+enum { CLI_VERBOSE = 1, CLI_QUIET, CLI_VERSION, CLI_NS, CLI_TIMEOUT, CLI_ZONE };
+
+static void
+set_error(char *msg)
+{
+	if (cli.error == NULL)
+		cli.error = msg;
+	else
+		free(msg);
+}
+
+static void
+callback(poptContext con, enum poptCallbackReason reason,
+    const struct poptOption *opt, const char *arg, const void *data)
+{
+	char *end;
+	double d;
+
+	(void)con;
+	(void)data;
+	if (reason != POPT_CALLBACK_REASON_OPTION)
+		return;
+	switch (opt->val) {
+	case CLI_VERBOSE:
+		cli.verbose++;
+		util_verbosity++;
+		break;
+	case CLI_QUIET:
+		cli.quiet = 1;
+		util_verbosity = -1;
+		break;
+	case CLI_VERSION:
+		cli.version = 1;
+		break;
+	case CLI_NS:
+		cli.nameservers = xreallocarray(cli.nameservers,
+		    cli.nnameservers + 1, sizeof(char *));
+		cli.nameservers[cli.nnameservers++] = xstrdup(arg);
+		break;
+	case CLI_ZONE:
+		cli.zones = xreallocarray(cli.zones, cli.nzones + 1,
+		    sizeof(char *));
+		cli.zones[cli.nzones++] = xstrdup(arg);
+		break;
+	case CLI_TIMEOUT:
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end != '\0' || !(d > 0) ||
+		    d > 3600)
+			set_error(xasprintf("--dns-timeout: not a number of "
+			    "seconds between 0 and 3600: %s", arg));
+		else
+			cli.dns_timeout = d;
+		break;
+	}
+}
+
+struct poptOption cli_common_table[] = {
+    {NULL, '\0', POPT_ARG_CALLBACK, (void *)callback, 0, NULL, NULL},
+    {"verbose", 'v', POPT_ARG_NONE, NULL, CLI_VERBOSE,
+	"more diagnostics on stderr (repeatable)", NULL},
+    {"quiet", 'q', POPT_ARG_NONE, NULL, CLI_QUIET,
+	"no warnings on stderr, only errors", NULL},
+    {"version", 'V', POPT_ARG_NONE, NULL, CLI_VERSION,
+	"print the version and exit", NULL},
+    POPT_TABLEEND};
+
+struct poptOption cli_dns_table[] = {
+    {NULL, '\0', POPT_ARG_CALLBACK, (void *)callback, 0, NULL, NULL},
+    {"nameserver", 'n', POPT_ARG_STRING, NULL, CLI_NS,
+	"ask this DNS server instead of /etc/resolv.conf's (repeatable)",
+	"ADDR[@PORT]"},
+    {"dns-timeout", '\0', POPT_ARG_STRING, NULL, CLI_TIMEOUT,
+	"seconds to wait for each DNS answer (default 5)", "SECONDS"},
+    {"dns-zone", '\0', POPT_ARG_STRING, NULL, CLI_ZONE,
+	"answer the names in this master file from it (repeatable)", "FILE"},
+    POPT_TABLEEND};
+
+struct dns_ctx *
+cli_dns_new(char **err)
+{
+	struct dns_ctx *c;
+	size_t i;
+
+	c = dns_new(err);
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < cli.nnameservers; i++)
+		if (dns_add_nameserver(c, cli.nameservers[i], err) < 0)
+			goto fail;
+	dns_set_timeout(c, cli.dns_timeout);
+	for (i = 0; i < cli.nzones; i++)
+		if (dns_load_zone(c, cli.zones[i], err) < 0)
+			goto fail;
+	return c;
+fail:
+	dns_free(c);
+	return NULL;
+}
+
+void
+cli_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < cli.nnameservers; i++)
+		free(cli.nameservers[i]);
+	for (i = 0; i < cli.nzones; i++)
+		free(cli.zones[i]);
+	free(cli.nameservers);
+	free(cli.zones);
+	free(cli.error);
+	cli.nameservers = cli.zones = NULL;
+	cli.nnameservers = cli.nzones = 0;
+	cli.error = NULL;
+}

@@ -1,0 +1,60 @@
+/*
+ * cli: the popt option tables shared by every program (DESIGN.md "Common
+ * to all programs"), and turning the DNS options into a dns_ctx.
+ *
+ * Programs include CLI_COMMON_OPTIONS (and CLI_DNS_OPTIONS when they query
+ * DNS) in their own popt table:
+ *
+ *	static struct poptOption options[] = {
+ *		{ "filter", '\0', POPT_ARG_NONE, &opt_filter, 0, "...", NULL },
+ *		CLI_DNS_OPTIONS,
+ *		CLI_COMMON_OPTIONS,
+ *		POPT_AUTOHELP
+ *		POPT_TABLEEND
+ *	};
+ *
+ * The tables only record values in `cli`; nothing here prints or exits.
+ * After the poptGetNextOpt() loop a program checks cli.error (a usage
+ * error: print it and exit 64) and cli.version (print the version, exit 0).
+ */
+#ifndef COMMON_CLI_H
+#define COMMON_CLI_H
+
+#include <popt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/dns.h"
+
+struct cli_state {
+	int verbose;         /* count of -v */
+	int quiet;           /* -q given */
+	int version;         /* -V given */
+	char **nameservers;  /* --nameserver, in order */
+	size_t nnameservers;
+	char **zones;        /* --dns-zone files, in order */
+	size_t nzones;
+	double dns_timeout;  /* --dns-timeout, default DNS_DEFAULT_TIMEOUT */
+	char *error;         /* first usage error seen by the tables, or NULL */
+};
+extern struct cli_state cli;
+
+extern struct poptOption cli_common_table[];
+extern struct poptOption cli_dns_table[];
+
+#define CLI_COMMON_OPTIONS                                                     \
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_table, 0,              \
+	    "Common options:", NULL}
+#define CLI_DNS_OPTIONS                                                        \
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_dns_table, 0,                 \
+	    "DNS options:", NULL}
+
+/* Make the dns_ctx the options describe (nameservers, timeout, zone
+ * files).  Returns NULL with *err set (caller frees) when a nameserver
+ * address or a zone file is unusable. */
+struct dns_ctx *cli_dns_new(char **err);
+
+/* Free what the tables collected. */
+void cli_free(void);
+
+#endif

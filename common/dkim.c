@@ -1,0 +1,4 @@
+/* dkim: to be written */
+#include "config.h"
+#include "common/dkim.h"
+extern int dkim_stub_;

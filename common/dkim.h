@@ -1,0 +1,3 @@
+#ifndef COMMON_DKIM_H
+#define COMMON_DKIM_H
+#endif

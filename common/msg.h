@@ -1,0 +1,125 @@
+/*
+ * msg: read one RFC 5322 message without holding its body in memory.
+ *
+ * Input may use LF or CRLF line endings and may start with an mbox
+ * "From " line (kept in the output, never hashed or parsed).  The header
+ * section is held in memory as raw bytes (folding intact, never unfolded in
+ * place: DKIM hashes the raw bytes); each field is a view into that memory.
+ * The body stays where it is: a regular file is read in place with pread();
+ * a pipe is read into memory up to MSG_SPOOL_MEM bytes and the rest is
+ * spilled to an unlinked temporary file in $TMPDIR (default /tmp).  So memory
+ * does not grow with the body, and the whole input can be written out again,
+ * byte for byte, after it has been checked or signed.
+ *
+ * Ownership: struct msg owns all its memory and the temporary file; every
+ * pointer it returns (fields, chunks) is valid until msg_free().
+ */
+#ifndef COMMON_MSG_H
+#define COMMON_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Bytes of a piped message kept in memory before spilling to a temporary
+ * file (DESIGN.md: "keep the first MiB in memory"). */
+#define MSG_SPOOL_MEM (1024 * 1024)
+
+/* Largest header section accepted.  RFC 5322 sets no limit; this cap keeps
+ * a hostile message from using unbounded memory.  A larger header section
+ * gives MSG_ETOOBIG (and filters pass the message through unchanged). */
+#define MSG_HEADER_MAX (8 * 1024 * 1024)
+
+/* Most header fields indexed; more gives MSG_ETOOBIG. */
+#define MSG_FIELDS_MAX 10000
+
+/* Chunk size used by msg_body_next() (a hint; chunks may be shorter). */
+#define MSG_CHUNK (64 * 1024)
+
+enum msg_status {
+	MSG_OK = 0,
+	MSG_ENOHEADER, /* input empty, or its first line is not a header field */
+	MSG_ETOOBIG,   /* header section over MSG_HEADER_MAX / MSG_FIELDS_MAX */
+	MSG_EIO,       /* read or temporary-file error; errno is kept */
+};
+
+/* One header field.  raw..raw+rawlen is the field exactly as in the input,
+ * from the first byte of its name to the end of its last line INCLUDING that
+ * line's terminator (LF or CRLF; may be absent only for a header at end of
+ * input without a final newline).  name/namelen is the field name (no
+ * trailing whitespace, no colon).  value/valuelen is everything after the
+ * colon up to, but not including, the final line terminator: folding (CRLF
+ * or LF followed by WSP) is left intact inside it. */
+struct msg_field {
+	const char *raw;
+	size_t rawlen;
+	const char *name;
+	size_t namelen;
+	const char *value;
+	size_t valuelen;
+	uint64_t offset; /* offset of raw within the input */
+};
+
+struct msg;
+
+/* Read a message from fd (stdin or a file) until EOF.  Returns NULL only on
+ * I/O error before anything could be kept (sets *status = MSG_EIO); otherwise
+ * returns a message whose msg_status() tells whether its header could be
+ * parsed.  Even when the header is unusable (ENOHEADER, ETOOBIG) the message
+ * holds all the input, so msg_write_all() can still copy it out unchanged.
+ * fd is not closed; for a regular file it must stay open until msg_free(). */
+struct msg *msg_read_fd(int fd, enum msg_status *status);
+
+/* The same from memory (for tests); buf is copied. */
+struct msg *msg_from_mem(const void *buf, size_t len, enum msg_status *status);
+
+void msg_free(struct msg *m); /* NULL is a no-op */
+
+enum msg_status msg_status(const struct msg *m);
+const char *msg_status_text(enum msg_status st); /* "no header section", ... */
+
+/* Line ending convention of the input: true when its first line ended in
+ * CRLF.  msg_eol() is "\r\n" or "\n" accordingly; added header fields use
+ * it. */
+bool msg_is_crlf(const struct msg *m);
+const char *msg_eol(const struct msg *m);
+
+/* The mbox "From " line, if the input started with one (the line and its
+ * terminator), else NULL with *len = 0. */
+const char *msg_mbox_from(const struct msg *m, size_t *len);
+
+/* Header fields, in input order (0 = topmost). */
+size_t msg_nfields(const struct msg *m);
+const struct msg_field *msg_field(const struct msg *m, size_t i);
+
+/* Index of the next field at or after `from` whose name equals `name`
+ * case-insensitively, or -1. */
+long msg_find_field(const struct msg *m, const char *name, size_t from);
+
+/* Size of the whole input, and offset where the body starts (just after the
+ * empty line ending the header; equals total size when there is no body). */
+uint64_t msg_size(const struct msg *m);
+uint64_t msg_body_offset(const struct msg *m);
+bool msg_has_body_separator(const struct msg *m); /* empty line present */
+
+/* Body iteration: msg_body_rewind() then msg_body_next() until it returns
+ * 0 (end) or -1 (I/O error, errno set).  On > 0, *chunk points to that many
+ * bytes, valid until the next call.  Bytes are exactly the input's (LF or
+ * CRLF as they came); canonicalisation is the canon module's job. */
+void msg_body_rewind(struct msg *m);
+long msg_body_next(struct msg *m, const char **chunk);
+
+/* Output.  msg_write_range() writes input bytes [from, to) to f;
+ * msg_write_all() writes the whole input unchanged (mbox line, header, body).
+ * Return 0, or -1 on a write or read error (errno set).  They do not fflush;
+ * the caller checks fflush()/fclose() to detect a failing stdout. */
+int msg_write_range(struct msg *m, FILE *f, uint64_t from, uint64_t to);
+int msg_write_all(struct msg *m, FILE *f);
+
+/* Output after the mbox line with the header fields whose index has
+ * skip[i] true left out (used to drop forged Authentication-Results fields);
+ * skip may be NULL.  Writes the mbox line first if present. */
+int msg_write_skip(struct msg *m, FILE *f, const bool *skip);
+
+#endif

@@ -1,0 +1,3 @@
+#ifndef COMMON_PRA_H
+#define COMMON_PRA_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef COMMON_SPF_H
+#define COMMON_SPF_H
+#endif

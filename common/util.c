@@ -1,0 +1,335 @@
+/*
+ * util: allocators, growable buffer, string helpers, messages.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "common/util.h"
+
+int util_verbosity = 0;
+static const char *program = "senderauth";
+
+static void UTIL_NORETURN
+oom(size_t n)
+{
+	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", program, n);
+	exit(EX_SOFTWARE);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom(nmemb * size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		oom(n);
+	return q;
+}
+
+void *
+xreallocarray(void *p, size_t nmemb, size_t size)
+{
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	return xrealloc(p, nmemb * size);
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xmemdup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	const char *end = memchr(s, '\0', n);
+
+	return xmemdup(s, end ? (size_t)(end - s) : n);
+}
+
+char *
+xmemdup(const void *p, size_t n)
+{
+	char *q = xmalloc(n + 1);
+
+	if (n)
+		memcpy(q, p, n);
+	q[n] = '\0';
+	return q;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+	char *s;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		oom(0);
+	s = xmalloc((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static void
+buf_grow(struct buf *b, size_t extra)
+{
+	size_t need;
+
+	if (extra > SIZE_MAX - b->len - 1)
+		oom(SIZE_MAX);
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return;
+	if (b->cap < 64)
+		b->cap = 64;
+	while (b->cap < need)
+		b->cap = b->cap > SIZE_MAX / 2 ? need : b->cap * 2;
+	b->data = xrealloc(b->data, b->cap);
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	buf_grow(b, n);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	buf_adds(b, s);
+	free(s);
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *
+buf_detach(struct buf *b)
+{
+	char *d = b->data ? b->data : xstrdup("");
+
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return d;
+}
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+bool
+util_strcaseeq_n(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i;
+
+	if (alen != blen)
+		return false;
+	for (i = 0; i < alen; i++)
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+bool
+util_strcaseeq(const char *a, const char *b)
+{
+	return util_strcaseeq_n(a, strlen(a), b, strlen(b));
+}
+
+bool
+util_has_prefix_ci(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && util_strcaseeq_n(s, n, prefix, n);
+}
+
+char *
+util_lowercase(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		*p = (char)lower((unsigned char)*p);
+	return s;
+}
+
+void
+util_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+void
+util_set_program(const char *name)
+{
+	program = name;
+}
+
+const char *
+util_program(void)
+{
+	return program;
+}
+
+static void
+vmessage(int err, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", program);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
+#define MESSAGE(cond, err)                                                     \
+	do {                                                                   \
+		va_list ap;                                                    \
+		if (!(cond))                                                   \
+			return;                                                \
+		va_start(ap, fmt);                                             \
+		vmessage(err, fmt, ap);                                        \
+		va_end(ap);                                                    \
+	} while (0)
+
+void
+debug(const char *fmt, ...)
+{
+	MESSAGE(util_verbosity >= 1, 0);
+}
+
+void
+warn(const char *fmt, ...)
+{
+	MESSAGE(util_verbosity >= 0, 0);
+}
+
+void
+syswarn(const char *fmt, ...)
+{
+	int e = errno;
+
+	MESSAGE(util_verbosity >= 0, e);
+}
+
+void
+error(const char *fmt, ...)
+{
+	MESSAGE(1, 0);
+}
+
+void
+syserror(const char *fmt, ...)
+{
+	int e = errno;
+
+	MESSAGE(1, e);
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+sysdie(int status, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(e, fmt, ap);
+	va_end(ap);
+	exit(status);
+}

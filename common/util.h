@@ -1,0 +1,83 @@
+/*
+ * util: out-of-memory-fatal allocators, a growable byte buffer, and the
+ * warn/die message family used by the programs in cmd/.
+ *
+ * Modules in common/ use the allocators and struct buf; they never call
+ * warn()/die() themselves (common/ never prints): only the x-allocators
+ * print and exit, on out-of-memory, as DESIGN.md allows.
+ */
+#ifndef COMMON_UTIL_H
+#define COMMON_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define UTIL_PRINTF(f, a) __attribute__((__format__(__printf__, f, a)))
+#define UTIL_NORETURN __attribute__((__noreturn__))
+#define UTIL_MALLOC __attribute__((__malloc__, __warn_unused_result__))
+#else
+#define UTIL_PRINTF(f, a)
+#define UTIL_NORETURN
+#define UTIL_MALLOC
+#endif
+
+/* util.c: allocators.  Never return NULL: out-of-memory prints one line
+ * and exits 70 (EX_SOFTWARE).  xstrndup copies at most n bytes and always
+ * NUL-terminates; xmemdup copies n bytes and adds a NUL after them. */
+void *xmalloc(size_t n) UTIL_MALLOC;
+void *xcalloc(size_t nmemb, size_t size) UTIL_MALLOC;
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s) UTIL_MALLOC;
+char *xstrndup(const char *s, size_t n) UTIL_MALLOC;
+char *xmemdup(const void *p, size_t n) UTIL_MALLOC;
+char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_MALLOC;
+char *xvasprintf(const char *fmt, va_list ap) UTIL_PRINTF(1, 0) UTIL_MALLOC;
+
+/* util.c: growable byte buffer.  data is always NUL-terminated (the NUL is
+ * not counted in len), so a buffer holding text can be used as a string.
+ * A zero-initialised struct buf (BUF_INIT) is an empty buffer.  The buffer
+ * owns data; buf_detach() hands it to the caller and resets the buffer. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+#define BUF_INIT {NULL, 0, 0}
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_addc(struct buf *b, char c);
+void buf_adds(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
+void buf_reset(struct buf *b);  /* len = 0, keeps the allocation */
+void buf_free(struct buf *b);   /* frees data, back to BUF_INIT */
+char *buf_detach(struct buf *b); /* returns data ("" if empty), resets */
+
+/* util.c: small string helpers (ASCII only: protocol text is ASCII). */
+bool util_strcaseeq_n(const char *a, size_t alen, const char *b, size_t blen);
+bool util_strcaseeq(const char *a, const char *b);
+bool util_has_prefix_ci(const char *s, size_t len, const char *prefix);
+char *util_lowercase(char *s); /* in place, ASCII, returns s */
+
+/* util.c: wipe memory that held key material, in a way the compiler keeps. */
+void util_wipe(void *p, size_t n);
+
+/* util.c: messages for cmd/ programs.  Text reads "program: detail\n" on
+ * stderr; sys* variants append ": strerror(errno)".  die() exits with the
+ * given status.  util_set_program() sets "program" (default "senderauth");
+ * util_verbosity is raised by -v and lowered by -q; debug() prints only at
+ * verbosity >= 1, warn() at >= 0 (so -q silences warnings but never errors
+ * printed with error()/die()). */
+extern int util_verbosity;
+void util_set_program(const char *name);
+const char *util_program(void);
+void debug(const char *fmt, ...) UTIL_PRINTF(1, 2);
+void warn(const char *fmt, ...) UTIL_PRINTF(1, 2);
+void syswarn(const char *fmt, ...) UTIL_PRINTF(1, 2);
+void error(const char *fmt, ...) UTIL_PRINTF(1, 2);
+void syserror(const char *fmt, ...) UTIL_PRINTF(1, 2);
+void die(int status, const char *fmt, ...) UTIL_PRINTF(2, 3) UTIL_NORETURN;
+void sysdie(int status, const char *fmt, ...) UTIL_PRINTF(2, 3) UTIL_NORETURN;
+
+#endif

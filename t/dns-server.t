@@ -1,0 +1,2 @@
+. "${SOURCE:-t}/lib.sh"
+skip_all "not written yet"

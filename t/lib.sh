@@ -1,0 +1,149 @@
+# t/lib.sh: TAP helpers for the shell tests (after mblaze's t/lib.sh and
+# rra's tests/tap/libtap.sh).  Source it from a t/*.t script:
+#
+#	. "${SOURCE:-t}/lib.sh"
+#	plan 3
+#	ok "description" test "$x" = y
+#	is "wanted" "$got" "description"
+#	run_status 65 "description" "$BIN/dkimsign" -d ... < msg
+#
+# Environment (set by the Makefile through AM_TESTS_ENVIRONMENT):
+#   SOURCE   the source tree's t/ directory (fixtures, vectors, helpers)
+#   BUILD    the build tree's top directory (binaries in $BUILD/cmd)
+# Derived here: BIN ($BUILD/cmd), VECTORS ($SOURCE/vectors), PY (/usr/bin/python3),
+# and T, a fresh temporary directory removed at exit.
+
+SOURCE=${SOURCE:-t}
+BUILD=${BUILD:-.}
+BIN=${BIN:-$BUILD/cmd}
+VECTORS=${VECTORS:-$SOURCE/vectors}
+# dkimpy, python3-yaml and dnslib are Debian packages: use Debian's python3,
+# not a pyenv one on PATH (../shared/interop/dkim-peers.md).
+PY=${PY:-/usr/bin/python3}
+export SOURCE BUILD BIN VECTORS PY
+
+_tap_n=0
+_tap_failed=0
+_tap_planned=
+T=$(mktemp -d "${TMPDIR:-/tmp}/senderauth-t.XXXXXX") || exit 1
+_tap_cleanup() {
+	if [ -n "${DNSD_PID:-}" ]; then kill "$DNSD_PID" 2>/dev/null; wait "$DNSD_PID" 2>/dev/null; fi
+	rm -rf "$T"
+}
+trap _tap_cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+plan() { _tap_planned=$1; echo "1..$1"; }
+plan_lazy() { _tap_planned=lazy; }
+_tap_done() {
+	if [ "$_tap_planned" = lazy ]; then echo "1..$_tap_n"; fi
+	if [ "$_tap_failed" -ne 0 ]; then echo "# $_tap_failed of $_tap_n tests failed"; exit 1; fi
+	exit 0
+}
+done_testing() { _tap_done; }
+
+_tap_result() { # status description
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_tap_n - $2"
+	else
+		_tap_failed=$((_tap_failed + 1))
+		echo "not ok $_tap_n - $2"
+	fi
+	return "$1"
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+# ok DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+ok() {
+	_d=$1; shift
+	if "$@"; then _tap_result 0 "$_d"; else _tap_result 1 "$_d"; fi
+}
+
+# is WANTED GOT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		_tap_result 0 "$3"
+	else
+		_tap_result 1 "$3"
+		printf '#   wanted: %s\n#      got: %s\n' "$1" "$2" | sed '2,$s/^\([^#]\)/#   \1/'
+		return 1
+	fi
+}
+
+# like PATTERN GOT DESCRIPTION: GOT matches the grep -E pattern.
+like() {
+	if printf '%s\n' "$2" | grep -Eq -- "$1"; then
+		_tap_result 0 "$3"
+	else
+		_tap_result 1 "$3"
+		printf '#   pattern: %s\n#       got: %s\n' "$1" "$2"
+		return 1
+	fi
+}
+
+# unlike PATTERN GOT DESCRIPTION
+unlike() {
+	if printf '%s\n' "$2" | grep -Eq -- "$1"; then
+		_tap_result 1 "$3"
+		printf '#   pattern: %s\n#       got: %s\n' "$1" "$2"
+		return 1
+	else
+		_tap_result 0 "$3"
+	fi
+}
+
+# same_file A B DESCRIPTION: byte-identical files.
+same_file() {
+	if cmp -s "$1" "$2"; then _tap_result 0 "$3"; else
+		_tap_result 1 "$3"; cmp "$1" "$2" 2>&1 | sed 's/^/#   /'; return 1; fi
+}
+
+# run_status WANT DESCRIPTION COMMAND...: COMMAND exits WANT.  Its stdout is
+# left in $T/out and stderr in $T/err for later checks.
+run_status() {
+	_w=$1; _d=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	_s=$?
+	if [ "$_s" -eq "$_w" ]; then _tap_result 0 "$_d"; else
+		_tap_result 1 "$_d"
+		echo "#   wanted exit $_w, got $_s; stderr:"
+		sed 's/^/#   /' "$T/err" | head -5
+		return 1
+	fi
+}
+
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # skip $*"; }
+
+# skip_all REASON: nothing in this file can run here.
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+# need_peer NAME COMMAND...: when COMMAND fails (the peer tool is missing),
+# skip the whole file, except in CI (CI=true), where a missing peer is a
+# failure (DEVELOPERS.md).
+need_peer() {
+	_p=$1; shift
+	if "$@" >/dev/null 2>&1; then return 0; fi
+	if [ "${CI:-}" = true ]; then
+		echo "1..1"; echo "not ok 1 - peer $_p is not installed (CI requires it)"; exit 1
+	fi
+	skip_all "peer $_p not installed"
+}
+
+# dnsd_start ARGS...: start t/dnsd.py on 127.0.0.1 at a free port with the
+# given arguments (see t/dnsd.py --help: zone files, JSON scenario data,
+# error names).  Sets DNSD_PORT and DNSD_PID and NS="--nameserver=127.0.0.1@PORT".
+dnsd_start() {
+	rm -f "$T/dnsd.port"
+	"$PY" "$SOURCE/dnsd.py" --port-file "$T/dnsd.port" "$@" 2>"$T/dnsd.err" &
+	DNSD_PID=$!
+	_i=0
+	while [ ! -s "$T/dnsd.port" ] && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+	if [ ! -s "$T/dnsd.port" ]; then
+		echo "Bail out! dnsd.py did not start: $(cat "$T/dnsd.err")"; exit 1
+	fi
+	DNSD_PORT=$(cat "$T/dnsd.port")
+	NS="--nameserver=127.0.0.1@$DNSD_PORT"
+	export DNSD_PORT NS
+}
