@@ -1,4 +1,569 @@
-/* result: to be written */
+/*
+ * result: RFC 8601 result words, exit codes, and the writers of every
+ * header field the programs add (Authentication-Results, Received-SPF).
+ *
+ * Injection safety (DESIGN.md "Contract"): every value that comes from a
+ * message or the command line passes through ar_pvalue()/ar_quote() or
+ * comment(), which never let a ';', a line break, or an unbalanced quote or
+ * parenthesis through unescaped.  So no input can add a resinfo, a
+ * property, a Received-SPF key or a header field.
+ */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/addr.h"
 #include "common/result.h"
-extern int result_stub_;
+#include "common/util.h"
+
+/* RFC 5322 2.1.1: a line MUST be no more than 998 characters.  A single
+ * value longer than this (a hostile address, say) is cut so that even an
+ * unfoldable word keeps the field valid; the cut is marked with "...". */
+#define AR_VALUE_MAX 512
+
+static const char *const res_names[] = {
+    [RES_NONE] = "none",
+    [RES_PASS] = "pass",
+    [RES_FAIL] = "fail",
+    [RES_SOFTFAIL] = "softfail",
+    [RES_NEUTRAL] = "neutral",
+    [RES_TEMPERROR] = "temperror",
+    [RES_PERMERROR] = "permerror",
+    [RES_POLICY] = "policy",
+};
+
+const char *
+res_name(enum res r)
+{
+	if ((unsigned)r >= sizeof res_names / sizeof res_names[0])
+		return "permerror";
+	return res_names[r];
+}
+
+int
+res_spf_exit(enum res r)
+{
+	/* Mail::SPF's spfquery exit codes (DESIGN.md, spfquery). */
+	switch (r) {
+	case RES_PASS:
+		return 0;
+	case RES_FAIL:
+		return 1;
+	case RES_SOFTFAIL:
+		return 2;
+	case RES_NEUTRAL:
+		return 3;
+	case RES_PERMERROR:
+	case RES_POLICY:
+		return 4;
+	case RES_TEMPERROR:
+		return 5;
+	case RES_NONE:
+	default:
+		return 6;
+	}
+}
+
+/* RFC 2045 5.1: token := 1*<any (US-ASCII) CHAR except SPACE, CTLs, or
+ * tspecials>. */
+static bool
+is_tchar(unsigned char c)
+{
+	if (c <= 0x20 || c >= 0x7f)
+		return false;
+	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+bool
+ar_is_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!is_tchar((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* RFC 5322 3.2.3 atext. */
+static bool
+is_atext(unsigned char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return true;
+	if (c >= 'A' && c <= 'Z')
+		return true;
+	if (c >= '0' && c <= '9')
+		return true;
+	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+/* RFC 5322 3.2.3 dot-atom-text: 1*atext *("." 1*atext). */
+static bool
+is_dot_atom(const char *s, size_t n)
+{
+	size_t i;
+	bool prev_dot = true;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (prev_dot)
+				return false;
+			prev_dot = true;
+		} else if (is_atext((unsigned char)s[i])) {
+			prev_dot = false;
+		} else {
+			return false;
+		}
+	}
+	return !prev_dot;
+}
+
+/* RFC 8601 2.2 pvalue: [ [ local-part ] "@" ] domain-name may appear
+ * unquoted.  We accept only the plain shape dot-atom@dot-atom (or @domain)
+ * unquoted; anything else is quoted. */
+static bool
+is_plain_address(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at == NULL || strchr(at + 1, '@') != NULL)
+		return false;
+	if (at != s && !is_dot_atom(s, (size_t)(at - s)))
+		return false;
+	return is_dot_atom(at + 1, strlen(at + 1));
+}
+
+/* Copy s, cut at AR_VALUE_MAX bytes, with every control byte (CR, LF, TAB,
+ * NUL cannot occur) and every non-ASCII byte replaced: the result is safe
+ * printable ASCII. */
+static char *
+sanitize(const char *s)
+{
+	size_t n = strlen(s), i;
+	bool cut = n > AR_VALUE_MAX;
+	char *o;
+
+	if (cut)
+		n = AR_VALUE_MAX;
+	o = xmalloc(n + 4);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		o[i] = (c < 0x20 || c == 0x7f) ? ' ' : (c >= 0x80 ? '?' : (char)c);
+	}
+	if (cut)
+		memcpy(o + n, "...", 3), n += 3;
+	o[n] = '\0';
+	return o;
+}
+
+static char *
+quoted_string(const char *clean)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	buf_addc(&b, '"');
+	for (p = clean; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	buf_addc(&b, '"');
+	return buf_detach(&b);
+}
+
+char *
+ar_quote(const char *s)
+{
+	char *clean = sanitize(s), *r;
+
+	if (ar_is_token(clean))
+		return clean;
+	r = quoted_string(clean);
+	free(clean);
+	return r;
+}
+
+/* A property value (RFC 8601 2.2 pvalue). */
+static char *
+ar_pvalue(const char *s)
+{
+	char *clean = sanitize(s), *r;
+
+	if (ar_is_token(clean) || is_plain_address(clean))
+		return clean;
+	r = quoted_string(clean);
+	free(clean);
+	return r;
+}
+
+/* Received-SPF key-value (RFC 7208 9.1): dot-atom / quoted-string. */
+static char *
+spf_value(const char *s)
+{
+	char *clean = sanitize(s), *r;
+
+	if (is_dot_atom(clean, strlen(clean)))
+		return clean;
+	r = quoted_string(clean);
+	free(clean);
+	return r;
+}
+
+/* A comment "(text)" (RFC 5322 3.2.2) with '(', ')' and '\' escaped as
+ * quoted-pairs, so it always closes where we close it. */
+static char *
+comment(const char *s)
+{
+	char *clean = sanitize(s);
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	buf_addc(&b, '(');
+	for (p = clean; *p; p++) {
+		if (*p == '(' || *p == ')' || *p == '\\')
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	buf_addc(&b, ')');
+	free(clean);
+	return buf_detach(&b);
+}
+
+/* Names we generate (methods, ptypes, properties) are program constants;
+ * still, keep only token characters so a caller's mistake cannot break
+ * the syntax. */
+static char *
+keyword(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *s; s++)
+		if (is_tchar((unsigned char)*s) || *s == '.')
+			buf_addc(&b, *s);
+	if (b.len == 0)
+		buf_adds(&b, "x");
+	return buf_detach(&b);
+}
+
+struct ar_prop {
+	char *ptype;
+	char *property;
+	char *value; /* already quoted as needed */
+};
+
+struct ar_resinfo {
+	char *method;
+	enum res r;
+	char *reason; /* already a "(comment)", or NULL */
+	struct ar_prop *props;
+	size_t nprops;
+};
+
+struct ar {
+	char *id; /* already quoted as needed */
+	struct ar_resinfo *ri;
+	size_t n;
+};
+
+struct ar *
+ar_new(const char *authserv_id)
+{
+	struct ar *a = xcalloc(1, sizeof *a);
+
+	a->id = ar_quote(authserv_id && *authserv_id ? authserv_id : "localhost");
+	return a;
+}
+
+void
+ar_free(struct ar *a)
+{
+	size_t i, j;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < a->ri[i].nprops; j++) {
+			free(a->ri[i].props[j].ptype);
+			free(a->ri[i].props[j].property);
+			free(a->ri[i].props[j].value);
+		}
+		free(a->ri[i].props);
+		free(a->ri[i].method);
+		free(a->ri[i].reason);
+	}
+	free(a->ri);
+	free(a->id);
+	free(a);
+}
+
+void
+ar_add(struct ar *a, const char *method, enum res r, const char *reason)
+{
+	struct ar_resinfo *ri;
+
+	a->ri = xreallocarray(a->ri, a->n + 1, sizeof *a->ri);
+	ri = &a->ri[a->n++];
+	memset(ri, 0, sizeof *ri);
+	ri->method = keyword(method);
+	ri->r = r;
+	ri->reason = reason && *reason ? comment(reason) : NULL;
+}
+
+void
+ar_prop(struct ar *a, const char *ptype, const char *property,
+    const char *value)
+{
+	struct ar_resinfo *ri;
+	struct ar_prop *p;
+
+	if (a->n == 0 || value == NULL)
+		return;
+	ri = &a->ri[a->n - 1];
+	ri->props = xreallocarray(ri->props, ri->nprops + 1, sizeof *ri->props);
+	p = &ri->props[ri->nprops++];
+	p->ptype = keyword(ptype);
+	p->property = keyword(property);
+	p->value = ar_pvalue(value);
+}
+
+size_t
+ar_count(const struct ar *a)
+{
+	return a->n;
+}
+
+/* The words of one resinfo, for joining with spaces or folding. */
+static size_t
+resinfo_words(const struct ar_resinfo *ri, char ***words)
+{
+	size_t n = 0, j;
+	char **w = xcalloc(ri->nprops + 2, sizeof *w);
+
+	w[n++] = xasprintf("%s=%s", ri->method, res_name(ri->r));
+	if (ri->reason)
+		w[n++] = xstrdup(ri->reason);
+	for (j = 0; j < ri->nprops; j++)
+		w[n++] = xasprintf("%s.%s=%s", ri->props[j].ptype,
+		    ri->props[j].property, ri->props[j].value);
+	*words = w;
+	return n;
+}
+
+static void
+free_words(char **w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+}
+
+char *
+ar_resinfo_line(const struct ar *a, size_t i)
+{
+	struct buf b = BUF_INIT;
+	char **w;
+	size_t n, j;
+
+	if (i >= a->n)
+		return xstrdup("");
+	n = resinfo_words(&a->ri[i], &w);
+	for (j = 0; j < n; j++) {
+		if (j)
+			buf_addc(&b, ' ');
+		buf_adds(&b, w[j]);
+	}
+	free_words(w, n);
+	return buf_detach(&b);
+}
+
+/* Folding writer: words separated by one space, a new line (eol + TAB)
+ * started before a word that would pass AR_FOLD_COLUMN.  A comment word is
+ * split at its own spaces when it is too long for a line (FWS is allowed
+ * inside a comment, RFC 5322 3.2.2). */
+struct folder {
+	struct buf b;
+	size_t col;
+	const char *eol;
+};
+
+static void
+fold_word(struct folder *f, const char *w, bool space)
+{
+	size_t n = strlen(w);
+
+	if (space && f->col + 1 + n > AR_FOLD_COLUMN && f->col > 1) {
+		if (w[0] == '(' && n > 20 && f->col + 8 < AR_FOLD_COLUMN) {
+			/* Split a long comment at a space that fits. */
+			size_t room = AR_FOLD_COLUMN - f->col - 1, k;
+			for (k = room < n ? room : n; k > 1; k--)
+				if (w[k] == ' ' && w[k - 1] != '\\')
+					break;
+			if (k > 1) {
+				buf_addc(&f->b, ' ');
+				buf_add(&f->b, w, k);
+				buf_adds(&f->b, f->eol);
+				buf_addc(&f->b, '\t');
+				f->col = 1;
+				fold_word(f, w + k + 1, false);
+				return;
+			}
+		}
+		buf_adds(&f->b, f->eol);
+		buf_addc(&f->b, '\t');
+		f->col = 1;
+	} else if (space) {
+		buf_addc(&f->b, ' ');
+		f->col++;
+	}
+	if (w[0] == '(' && f->col + n > AR_FOLD_COLUMN && n > 20) {
+		/* Still too long at the start of a line: split it further. */
+		size_t room = AR_FOLD_COLUMN - f->col, k;
+		for (k = room < n ? room : n; k > 1; k--)
+			if (w[k] == ' ' && w[k - 1] != '\\')
+				break;
+		if (k > 1 && k < n) {
+			buf_add(&f->b, w, k);
+			buf_adds(&f->b, f->eol);
+			buf_addc(&f->b, '\t');
+			f->col = 1;
+			fold_word(f, w + k + 1, false);
+			return;
+		}
+	}
+	buf_adds(&f->b, w);
+	f->col += n;
+}
+
+char *
+ar_field(const struct ar *a, const char *eol)
+{
+	struct folder f = {BUF_INIT, 0, eol};
+	size_t i, j, n;
+	char **w;
+
+	buf_adds(&f.b, "Authentication-Results:");
+	f.col = f.b.len;
+	if (a->n == 0) {
+		char *id = xasprintf("%s;", a->id);
+		fold_word(&f, id, true);
+		fold_word(&f, "none", true);
+		free(id);
+	} else {
+		char *id = xasprintf("%s;", a->id);
+		fold_word(&f, id, true);
+		free(id);
+	}
+	for (i = 0; i < a->n; i++) {
+		n = resinfo_words(&a->ri[i], &w);
+		for (j = 0; j < n; j++) {
+			if (j == n - 1 && i != a->n - 1) {
+				char *last = xasprintf("%s;", w[j]);
+				fold_word(&f, last, true);
+				free(last);
+			} else {
+				fold_word(&f, w[j], true);
+			}
+		}
+		free_words(w, n);
+	}
+	buf_adds(&f.b, eol);
+	return buf_detach(&f.b);
+}
+
+/* RFC 8601 2.2: authres-header-field = "Authentication-Results:"
+ * authserv-id [ CFWS authres-version ] ( no-result / 1*resinfo ) CRLF,
+ * authserv-id = value = token / quoted-string. */
+bool
+ar_value_has_authserv_id(const char *value, size_t len, const char *authserv_id)
+{
+	const char *p = value, *end = value + len, *q;
+	struct buf id = BUF_INIT;
+	bool r;
+
+	p = lex_skip_cfws(p, end);
+	if (p < end && *p == '"') {
+		q = lex_skip_quoted_string(p, end);
+		if (q == p)
+			return false;
+		/* Unquote: drop the quotes and resolve quoted-pairs; folding
+		 * inside the quoted-string is removed. */
+		for (p++; p < q - 1; p++) {
+			if (*p == '\\' && p + 1 < q - 1)
+				p++;
+			else if (*p == '\r' || *p == '\n')
+				continue;
+			buf_addc(&id, *p);
+		}
+		p = q;
+	} else {
+		for (q = p; q < end && is_tchar((unsigned char)*q); q++)
+			;
+		buf_add(&id, p, (size_t)(q - p));
+		p = q;
+	}
+	r = id.len > 0 && util_strcaseeq_n(id.data, id.len, authserv_id,
+	    strlen(authserv_id));
+	buf_free(&id);
+	return r;
+}
+
+char *
+ar_received_spf(const struct ar_spf *s, bool fold, const char *eol)
+{
+	struct folder f = {BUF_INIT, 0, eol ? eol : "\r\n"};
+	struct {
+		const char *key, *value;
+	} kv[] = {
+	    {"client-ip", s->client_ip},
+	    {"envelope-from", s->envelope_from},
+	    {"helo", s->helo},
+	    {"receiver", s->receiver},
+	    {"identity", s->identity},
+	    {"mechanism", s->mechanism},
+	    {"problem", s->problem},
+	};
+	size_t i, last = 0, nkv = sizeof kv / sizeof kv[0];
+	char *w, *v;
+
+	for (i = 0; i < nkv; i++)
+		if (kv[i].value)
+			last = i;
+	buf_adds(&f.b, "Received-SPF:");
+	f.col = f.b.len;
+	if (fold) {
+		fold_word(&f, res_name(s->result), true);
+	} else {
+		buf_addc(&f.b, ' ');
+		buf_adds(&f.b, res_name(s->result));
+	}
+	if (s->comment && *s->comment) {
+		w = comment(s->comment);
+		if (fold)
+			fold_word(&f, w, true);
+		else
+			buf_printf(&f.b, " %s", w);
+		free(w);
+	}
+	for (i = 0; i < nkv; i++) {
+		if (kv[i].value == NULL)
+			continue;
+		v = spf_value(kv[i].value);
+		w = xasprintf("%s=%s%s", kv[i].key, v, i == last ? "" : ";");
+		if (fold)
+			fold_word(&f, w, true);
+		else
+			buf_printf(&f.b, " %s", w);
+		free(w);
+		free(v);
+	}
+	if (fold)
+		buf_adds(&f.b, f.eol);
+	return buf_detach(&f.b);
+}

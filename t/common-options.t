@@ -1,2 +1,30 @@
+# Options common to all programs (DESIGN.md "Common to all programs"):
+# --help on stdout with exit 0, --usage, -V/--version, a bad option is a
+# usage error (64) that reads nothing, and the DNS options where DNS is used.
 . "${SOURCE:-t}/lib.sh"
-skip_all "not written yet"
+
+progs="dkkeygen dkimsign dkimverify spfquery pra"
+plan 50
+
+for p in $progs; do
+	run_status 0 "$p --help exits 0" "$BIN/$p" --help
+	like "--version" "$(cat "$T/out")" "$p --help lists --version on stdout"
+	run_status 0 "$p --usage exits 0" "$BIN/$p" --usage
+	run_status 0 "$p -V exits 0" "$BIN/$p" -V
+	like "^$p .*[0-9]+\.[0-9]+" "$(cat "$T/out")" "$p -V prints name and version"
+	run_status 0 "$p --version exits 0" "$BIN/$p" --version
+	# A usage error reads nothing: stdin is a message that must stay unread.
+	printf 'From: a@example.com\n\nbody\n' > "$T/msg"
+	"$BIN/$p" --no-such-option < "$T/msg" > "$T/out" 2> "$T/err"
+	is 64 $? "$p: unknown option exits 64"
+	like "^$p: " "$(head -1 "$T/err")" "$p: usage error names the program"
+	is "" "$(cat "$T/out")" "$p: usage error writes nothing on stdout"
+	case $p in
+	dkkeygen|dkimverify|spfquery|pra)
+		"$BIN/$p" --dns-timeout=abc < "$T/msg" > "$T/out" 2> "$T/err"
+		is 64 $? "$p: bad --dns-timeout is a usage error" ;;
+	*)
+		"$BIN/$p" -v -q --help > /dev/null 2>&1
+		is 0 $? "$p: -v and -q accepted" ;;
+	esac
+done
