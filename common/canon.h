@@ -33,7 +33,13 @@ const char *canon_name(enum canon_alg alg);
 void canon_header(enum canon_alg alg, const char *raw, size_t len,
     struct buf *out);
 
-/* Incremental body canonicalisation.  Canonical bytes are passed to sink
+/* Incremental body canonicalisation.
+ * DomainKeys (CANON_DK_*): RFC 4870 3.4.1 and 3.4.2.1 drop the empty line
+ * that separates header and body when the body is only empty lines, so the
+ * body canonicaliser owns that line: its output STARTS with the separating
+ * CRLF when the body has a non-empty line, and is empty otherwise.  The DK
+ * signed data is the canonical header fields followed directly by this
+ * output (as Mail::DKIM does).  Canonical bytes are passed to sink
  * (which may be called many times).  limit: the l= count, or UINT64_MAX for
  * the whole body; bytes past the limit are counted but not passed on. */
 struct canon_body;

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -196,7 +197,7 @@ b64_decode(const char *s, size_t len, size_t *outlen)
 
 	if (outlen != NULL)
 		*outlen = 0;
-	if (s == NULL && len > 0)
+	if ((s == NULL && len > 0) || len > UINT32_MAX)
 		return NULL;
 	clean = xmalloc(len + 1);
 	for (i = 0; i < len; i++) {
@@ -251,9 +252,10 @@ b64_encode(const void *p, size_t len)
 	in.data = (unsigned char *)p;
 	in.size = (unsigned)len;
 	if (len > UINT32_MAX / 2 || gnutls_base64_encode2(&in, &out) < 0) {
-		/* only on out-of-memory inside GnuTLS */
+		/* GnuTLS fails here only when out of memory: make that
+		 * fatal, as the x-allocators do (this cannot succeed). */
 		gnutls_free(out.data);
-		return xmalloc(1 << 30 ? (size_t)-1 : 0);
+		return xmalloc(SIZE_MAX);
 	}
 	res = (char *)take_datum(&out, false);
 	return res;
@@ -299,6 +301,37 @@ privkey_classify(struct crypto_privkey *pk, char **err)
 	}
 }
 
+/* Sign a fixed digest and verify it with the derived public key. */
+static int
+privkey_selftest(const struct crypto_privkey *pk)
+{
+	unsigned char digest[32];
+	gnutls_datum_t d = {digest, sizeof(digest)}, s = {NULL, 0};
+	gnutls_pubkey_t pub;
+	int rc;
+
+	memset(digest, 0x5a, sizeof(digest));
+	if (gnutls_pubkey_init(&pub) < 0)
+		return -1;
+	rc = gnutls_pubkey_import_privkey(pub, pk->k, 0, 0);
+	if (rc >= 0 && pk->type == CRYPTO_KEY_ED25519) {
+		rc = gnutls_privkey_sign_data2(pk->k, GNUTLS_SIGN_EDDSA_ED25519,
+		    0, &d, &s);
+		if (rc >= 0)
+			rc = gnutls_pubkey_verify_data2(pub,
+			    GNUTLS_SIGN_EDDSA_ED25519, 0, &d, &s);
+	} else if (rc >= 0) {
+		rc = gnutls_privkey_sign_hash(pk->k, GNUTLS_DIG_SHA256, 0, &d,
+		    &s);
+		if (rc >= 0)
+			rc = gnutls_pubkey_verify_hash2(pub,
+			    GNUTLS_SIGN_RSA_SHA256, 0, &d, &s);
+	}
+	gnutls_free(s.data);
+	gnutls_pubkey_deinit(pub);
+	return rc < 0 ? -1 : 0;
+}
+
 static struct crypto_privkey *
 privkey_import(const void *data, size_t len, gnutls_x509_crt_fmt_t fmt,
     char **err)
@@ -331,6 +364,23 @@ privkey_import(const void *data, size_t len, gnutls_x509_crt_fmt_t fmt,
 		crypto_privkey_free(pk);
 		return NULL;
 	}
+	/* A damaged key file can still parse (RSA components are just
+	 * integers) and would then make signatures nobody can verify:
+	 * check that the parts belong together, then sign and verify once
+	 * (gnutls_privkey_verify_params() misses a damaged d or CRT
+	 * exponent). */
+	if ((rc = gnutls_privkey_verify_params(pk->k)) < 0) {
+		set_err(err, gerr("inconsistent private key (damaged file?)",
+		    rc));
+		crypto_privkey_free(pk);
+		return NULL;
+	}
+	if (privkey_selftest(pk) < 0) {
+		set_err(err, xstrdup("private key fails a sign/verify "
+		    "self-test (damaged file?)"));
+		crypto_privkey_free(pk);
+		return NULL;
+	}
 	return pk;
 }
 
@@ -347,6 +397,27 @@ privkey_from_seed(const unsigned char *seed, char **err)
 	pk = privkey_import(der, sizeof(der), GNUTLS_X509_FMT_DER, err);
 	util_wipe(der, sizeof(der));
 	return pk;
+}
+
+/* True when p[0..len) is exactly one DER SEQUENCE (X.690 8.1.3 lengths). */
+static bool
+der_whole_sequence(const unsigned char *p, size_t len)
+{
+	size_t n, hl, i;
+
+	if (len < 2 || p[0] != 0x30)
+		return false;
+	if (p[1] < 0x80) {
+		n = p[1];
+		hl = 2;
+	} else {
+		hl = 2 + (size_t)(p[1] & 0x7f);
+		if (hl == 2 || hl > 6 || hl > len)
+			return false;
+		for (n = 0, i = 2; i < hl; i++)
+			n = (n << 8) | p[i];
+	}
+	return n == len - hl;
 }
 
 struct crypto_privkey *
@@ -380,8 +451,9 @@ crypto_privkey_load(const void *data, size_t len, char **err)
 		}
 		return privkey_import(data, len, GNUTLS_X509_FMT_PEM, err);
 	}
-	/* DER: a SEQUENCE (PKCS#1 RSAPrivateKey or PKCS#8). */
-	if (p[0] == 0x30)
+	/* DER: one SEQUENCE (PKCS#1 RSAPrivateKey or PKCS#8) spanning the
+	 * data.  (Base64 text may begin with '0' = 0x30 too.) */
+	if (der_whole_sequence(p, len))
 		return privkey_import(data, len, GNUTLS_X509_FMT_DER, err);
 	/* Otherwise base64: a bare seed, or DER without PEM armour. */
 	raw = b64_decode(data, len, &rawlen);
@@ -508,6 +580,8 @@ privkey_public(const struct crypto_privkey *k, gnutls_datum_t *out,
 	gnutls_pubkey_t pub;
 	int rc;
 
+	out->data = NULL;
+	out->size = 0;
 	if ((rc = gnutls_pubkey_init(&pub)) < 0) {
 		set_err(err, gerr("cannot initialise public key", rc));
 		return -1;

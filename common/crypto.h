@@ -24,7 +24,9 @@ enum crypto_hash_alg { CRYPTO_SHA1, CRYPTO_SHA256 };
 /* Call once before anything else (idempotent). */
 void crypto_init(void);
 
-/* Incremental hash. */
+/* Incremental hash.  crypto_hash_new() returns NULL when the library
+ * refuses the algorithm (e.g. SHA-1 under a strict system crypto policy);
+ * update, final (then returning 0) and free accept NULL. */
 struct crypto_hash;
 struct crypto_hash *crypto_hash_new(enum crypto_hash_alg alg);
 void crypto_hash_update(struct crypto_hash *h, const void *p, size_t n);
@@ -57,7 +59,7 @@ char *crypto_privkey_public_b64(const struct crypto_privkey *k, char **err);
 
 /* Sign a digest (of alg) with k.  RSA: PKCS#1 v1.5 over the DigestInfo of
  * the digest.  Ed25519: PureEdDSA over the digest bytes (RFC 8463 3).
- * Returns 0 and a malloc'd *sig/*siglen, or -1 with *err. */
+ * Returns 0 with a malloc'd signature in *sig, *siglen, or -1 with *err. */
 int crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
     const unsigned char *digest, size_t dlen, unsigned char **sig,
     size_t *siglen, char **err);
