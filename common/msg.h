@@ -11,6 +11,10 @@
  * does not grow with the body, and the whole input can be written out again,
  * byte for byte, after it has been checked or signed.
  *
+ * If no temporary file can be written (unusable $TMPDIR, disk full), what
+ * was spooled is read back into memory and reading goes on there: memory
+ * then grows with the body, but nothing is lost.
+ *
  * Ownership: struct msg owns all its memory and the temporary file; every
  * pointer it returns (fields, chunks) is valid until msg_free().
  */
@@ -64,7 +68,9 @@ struct msg_field {
 struct msg;
 
 /* Read a message from fd (stdin or a file) until EOF.  Returns NULL only on
- * I/O error before anything could be kept (sets *status = MSG_EIO); otherwise
+ * I/O error before anything could be read (sets *status = MSG_EIO); a read
+ * error after some input gives a message with status MSG_EIO and no
+ * fields, holding what was read; otherwise
  * returns a message whose msg_status() tells whether its header could be
  * parsed.  Even when the header is unusable (ENOHEADER, ETOOBIG) the message
  * holds all the input, so msg_write_all() can still copy it out unchanged.

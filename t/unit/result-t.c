@@ -128,9 +128,9 @@ main(void)
 	    "resinfo line, reason in parentheses");
 	free(s);
 	s = ar_field(a, "\r\n");
-	is_string("Authentication-Results: mx.example.org;\r\n"
-	    "\tdkim=pass header.d=example.com header.s=sel header.a=rsa-sha256\r\n"
-	    "\theader.b=AbCdEfGh; dkim=fail (body hash mismatch) header.d=example.net\r\n",
+	is_string("Authentication-Results: mx.example.org; dkim=pass header.d=example.com\r\n"
+	    "\theader.s=sel header.a=rsa-sha256 header.b=AbCdEfGh; dkim=fail\r\n"
+	    "\t(body hash mismatch) header.d=example.net\r\n",
 	    s, "field folded at 78 columns with CRLF");
 	ok(max_line(s) <= 78, "no line over 78 columns");
 	free(s);
