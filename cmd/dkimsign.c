@@ -1,4 +1,398 @@
-/* dkimsign: to be written */
+/*
+ * dkimsign: read a message on stdin, write it to stdout with one
+ * DKIM-Signature field per -s/-k pair prepended (RFC 6376, RFC 8463).
+ * Every other byte is copied unchanged.  When signing is impossible the
+ * input is still copied unchanged and the exit status says why
+ * (DESIGN.md "Nothing is lost").
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <popt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
-int main(void) { return EX_SOFTWARE; }
+#include <time.h>
+#include <unistd.h>
+
+#include "common/canon.h"
+#include "common/cli.h"
+#include "common/crypto.h"
+#include "common/dkim.h"
+#include "common/msg.h"
+#include "common/result.h"
+#include "common/util.h"
+
+/* A private key file larger than this is not a key (an RSA-16384 PEM is
+ * about 13 KiB). */
+#define KEYFILE_MAX (256 * 1024)
+
+enum {
+	OPT_DOMAIN = 1,
+	OPT_SELECTOR,
+	OPT_KEY,
+};
+
+static char *opt_alg;
+static char *opt_canon;
+static char *opt_headers;
+static int opt_oversign;
+static int opt_length;
+static char *opt_expire;
+static char *opt_identity;
+static char *opt_time;
+
+static char **domains, **selectors, **keyfiles;
+static size_t ndomains, nselectors, nkeyfiles;
+
+static struct poptOption options[] = {
+    {"domain", 'd', POPT_ARG_STRING, NULL, OPT_DOMAIN,
+	"signing domain (d=); once, or once per -s/-k pair", "DOMAIN"},
+    {"selector", 's', POPT_ARG_STRING, NULL, OPT_SELECTOR,
+	"selector (s=); repeatable, paired with -k in order", "SELECTOR"},
+    {"key", 'k', POPT_ARG_STRING, NULL, OPT_KEY,
+	"private key file (PEM PKCS#1/PKCS#8, or a base64 Ed25519 seed); "
+	"repeatable", "KEYFILE"},
+    {"algorithm", 'a', POPT_ARG_STRING, &opt_alg, 0,
+	"rsa-sha256 or ed25519-sha256 (default: from the key); rsa-sha1 is "
+	"refused (RFC 8301)", "ALG"},
+    {"canonicalization", 'c', POPT_ARG_STRING, &opt_canon, 0,
+	"header/body canonicalization, simple or relaxed (default "
+	"relaxed/relaxed)", "HEADER/BODY"},
+    {"headers", 'h', POPT_ARG_STRING, &opt_headers, 0,
+	"colon-separated header fields to sign, exactly this h= list "
+	"(default: RFC 6376 5.4.1's list, those present)", "H1:H2..."},
+    {"oversign", '\0', POPT_ARG_NONE, &opt_oversign, 0,
+	"sign each listed field once more than present, so none can be "
+	"added", NULL},
+    {"body-length", 'l', POPT_ARG_NONE, &opt_length, 0,
+	"add l= (the signed body length)", NULL},
+    {"expire", 'x', POPT_ARG_STRING, &opt_expire, 0,
+	"add x=: the signature expires SECONDS after t=", "SECONDS"},
+    {"identity", 'i', POPT_ARG_STRING, &opt_identity, 0,
+	"agent or user identifier (i=), in DOMAIN or a subdomain",
+	"[LOCAL]@DOMAIN"},
+    {"timestamp", 't', POPT_ARG_STRING, &opt_time, 0,
+	"signature time t= (default: now)", "UNIXTIME"},
+    CLI_COMMON_OPTIONS,
+    POPT_AUTOHELP
+    POPT_TABLEEND};
+
+static void
+push(char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(char *));
+	(*v)[(*n)++] = xstrdup(s != NULL ? s : "");
+}
+
+static int
+parse_time(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 ||
+	    v > 999999999999LL) /* RFC 6376 3.5: 12 digits */
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* -c: "header[/body]" (RFC 6376 3.5 c=: body defaults to simple). */
+static int
+parse_canon(const char *s, enum canon_alg *hc, enum canon_alg *bc)
+{
+	const char *slash = strchr(s, '/');
+
+	if (slash == NULL) {
+		*bc = CANON_SIMPLE;
+		return canon_parse(s, strlen(s), 0, hc);
+	}
+	if (canon_parse(s, (size_t)(slash - s), 0, hc) < 0)
+		return -1;
+	return canon_parse(slash + 1, strlen(slash + 1), 0, bc);
+}
+
+/* Split the -h list at colons (spaces around names are dropped). */
+static char **
+split_headers(const char *s, size_t *n)
+{
+	char **v = NULL, *copy = xstrdup(s), *p = copy, *colon;
+	size_t cnt = 0;
+
+	for (;;) {
+		char *name = p, *e;
+		colon = strchr(p, ':');
+		if (colon != NULL)
+			*colon = '\0';
+		while (*name == ' ' || *name == '\t')
+			name++;
+		e = name + strlen(name);
+		while (e > name && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		push(&v, &cnt, name);
+		if (colon == NULL)
+			break;
+		p = colon + 1;
+	}
+	free(copy);
+	*n = cnt;
+	return v;
+}
+
+/* Read a key file.  Returns 0, EX_NOINPUT (cannot read) or EX_CONFIG
+ * (not a usable key); prints the reason. */
+static int
+load_key(const char *path, struct crypto_privkey **key)
+{
+	struct buf b = BUF_INIT;
+	char chunk[4096], *err = NULL;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		syserror("%s", path);
+		return EX_NOINPUT;
+	}
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			syserror("%s", path);
+			close(fd);
+			util_wipe(b.data, b.len);
+			buf_free(&b);
+			return EX_NOINPUT;
+		}
+		buf_add(&b, chunk, (size_t)r);
+		if (b.len > KEYFILE_MAX)
+			break;
+	}
+	close(fd);
+	util_wipe(chunk, sizeof(chunk));
+	if (b.len > KEYFILE_MAX) {
+		error("%s: too large for a key file", path);
+		util_wipe(b.data, b.len);
+		buf_free(&b);
+		return EX_CONFIG;
+	}
+	*key = crypto_privkey_load(b.data != NULL ? b.data : "", b.len, &err);
+	util_wipe(b.data, b.len);
+	buf_free(&b);
+	if (*key == NULL) {
+		error("%s: not a usable private key: %s", path,
+		    err != NULL ? err : "unknown format");
+		free(err);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+/* Write the mbox line, the new fields, then the rest of the input. */
+static int
+write_signed(struct msg *m, char **fields, size_t n)
+{
+	size_t mlen = 0, i;
+	const char *mbox = msg_mbox_from(m, &mlen);
+
+	if (mlen > 0 && fwrite(mbox, 1, mlen, stdout) != mlen)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (fputs(fields[i], stdout) == EOF)
+			return -1;
+	return msg_write_range(m, stdout, mlen, msg_size(m));
+}
+
+static int
+finish_output(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF) {
+		if (status != EX_IOERR)
+			syserror("writing the output");
+		return EX_IOERR;
+	}
+	return status;
+}
+
+static void usage_error(poptContext pc, const char *fmt, ...)
+    UTIL_PRINTF(2, 3) UTIL_NORETURN;
+
+/* A usage error: say why, show the usage, exit 64 (nothing read). */
+static void
+usage_error(poptContext pc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", util_program());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	poptPrintUsage(pc, stderr, 0);
+	poptFreeContext(pc);
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	poptContext pc;
+	struct dkim_sign_conf *conf = NULL;
+	struct crypto_privkey **keys = NULL;
+	struct msg *m = NULL;
+	enum msg_status mst;
+	enum canon_alg hc = CANON_RELAXED, bc = CANON_RELAXED;
+	char **headers = NULL, **fields = NULL, *err = NULL;
+	size_t nheaders = 0, npairs, i;
+	int64_t timestamp, expire = 0;
+	int rc, status = 0;
+
+	util_set_program("dkimsign");
+	pc = poptGetContext("dkimsign", argc, (const char **)argv, options, 0);
+	while ((rc = poptGetNextOpt(pc)) >= 0) {
+		const char *arg = poptGetOptArg(pc);
+		switch (rc) {
+		case OPT_DOMAIN:
+			push(&domains, &ndomains, arg);
+			break;
+		case OPT_SELECTOR:
+			push(&selectors, &nselectors, arg);
+			break;
+		case OPT_KEY:
+			push(&keyfiles, &nkeyfiles, arg);
+			break;
+		}
+		free((void *)arg);
+	}
+	if (rc < -1) {
+		fprintf(stderr, "%s: %s: %s\n", util_program(),
+		    poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+		    poptStrerror(rc));
+		poptPrintUsage(pc, stderr, 0);
+		poptFreeContext(pc);
+		return EX_USAGE;
+	}
+	if (cli.error != NULL)
+		usage_error(pc, "%s", cli.error);
+	if (cli.version) {
+		printf("dkimsign (senderauth) %s\n", PACKAGE_VERSION);
+		poptFreeContext(pc);
+		return finish_output(0);
+	}
+	if (poptPeekArg(pc) != NULL)
+		usage_error(pc, "unexpected argument: %s", poptPeekArg(pc));
+	if (ndomains == 0 || nselectors == 0 || nkeyfiles == 0)
+		usage_error(pc, "%s", "-d DOMAIN, -s SELECTOR and -k KEYFILE "
+		    "are required");
+	if (nselectors != nkeyfiles)
+		usage_error(pc, "%s", "give one -k KEYFILE per -s SELECTOR");
+	npairs = nselectors;
+	if (ndomains != 1 && ndomains != npairs)
+		usage_error(pc, "%s", "give one -d DOMAIN, or one per "
+		    "-s/-k pair");
+	if (opt_alg != NULL && strcmp(opt_alg, "rsa-sha256") != 0 &&
+	    strcmp(opt_alg, "ed25519-sha256") != 0)
+		usage_error(pc, "-a %s: %s", opt_alg,
+		    strcmp(opt_alg, "rsa-sha1") == 0 ?
+		    "refused, RFC 8301 forbids rsa-sha1" :
+		    "not rsa-sha256 or ed25519-sha256");
+	if (opt_canon != NULL && parse_canon(opt_canon, &hc, &bc) < 0)
+		usage_error(pc, "-c %s: not simple or relaxed, or "
+		    "HEADER/BODY of those", opt_canon);
+	timestamp = (int64_t)time(NULL);
+	if (opt_time != NULL && parse_time(opt_time, &timestamp) < 0)
+		usage_error(pc, "-t %s: not a Unix time", opt_time);
+	if (opt_expire != NULL && (parse_time(opt_expire, &expire) < 0 ||
+	    expire == 0))
+		usage_error(pc, "-x %s: not a positive number of seconds",
+		    opt_expire);
+	if (opt_headers != NULL)
+		headers = split_headers(opt_headers, &nheaders);
+
+	conf = xcalloc(npairs, sizeof(*conf));
+	keys = xcalloc(npairs, sizeof(*keys));
+	for (i = 0; i < npairs; i++) {
+		conf[i].domain = domains[ndomains == 1 ? 0 : i];
+		conf[i].selector = selectors[i];
+		conf[i].hcanon = hc;
+		conf[i].bcanon = bc;
+		conf[i].headers = (const char *const *)headers;
+		conf[i].nheaders = nheaders;
+		conf[i].oversign = opt_oversign != 0;
+		conf[i].body_length = opt_length != 0;
+		conf[i].identity = opt_identity;
+		conf[i].timestamp = timestamp;
+		conf[i].expire = expire;
+		if (dkim_sign_conf_check(&conf[i], &err) < 0)
+			usage_error(pc, "%s", err);
+	}
+	poptFreeContext(pc);
+
+	/* Keys are loaded before any mail is read; a failure is remembered
+	 * and the message is still copied through (DESIGN.md). */
+	crypto_init();
+	for (i = 0; i < npairs && status == 0; i++) {
+		status = load_key(keyfiles[i], &keys[i]);
+		if (status != 0)
+			break;
+		conf[i].key = keys[i];
+		if (opt_alg != NULL &&
+		    (crypto_privkey_type(keys[i]) == CRYPTO_KEY_ED25519) !=
+		    (strcmp(opt_alg, "ed25519-sha256") == 0)) {
+			error("%s: the key does not suit -a %s", keyfiles[i],
+			    opt_alg);
+			status = EX_CONFIG;
+		}
+	}
+
+	m = msg_read_fd(STDIN_FILENO, &mst);
+	if (m == NULL) {
+		syserror("reading the message");
+		status = EX_NOINPUT;
+		goto out;
+	}
+	if (status == 0 && msg_status(m) != MSG_OK) {
+		error("input: %s", msg_status_text(msg_status(m)));
+		status = msg_status(m) == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
+	}
+	if (status == 0 && msg_find_field(m, "from", 0) < 0) {
+		error("input: no From field (RFC 6376 5.4: From must be "
+		    "signed)");
+		status = EX_DATAERR;
+	}
+	if (status == 0 && dkim_sign(m, conf, npairs, &fields, &err) < 0) {
+		error("signing: %s", err);
+		free(err);
+		status = EX_SOFTWARE;
+	}
+	if (status == 0) {
+		if (write_signed(m, fields, npairs) < 0) {
+			syserror("writing the output");
+			status = EX_IOERR;
+		}
+	} else if (msg_write_all(m, stdout) < 0) {
+		syserror("writing the output");
+		status = EX_IOERR;
+	}
+	status = finish_output(status);
+out:
+	dkim_fields_free(fields, npairs);
+	msg_free(m);
+	for (i = 0; i < npairs; i++)
+		crypto_privkey_free(keys[i]);
+	free(keys);
+	free(conf);
+	for (i = 0; i < nheaders; i++)
+		free(headers[i]);
+	free(headers);
+	cli_free();
+	return status;
+}

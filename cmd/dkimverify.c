@@ -1,4 +1,424 @@
-/* dkimverify: to be written */
+/*
+ * dkimverify: verify the DKIM signatures of a message (RFC 6376, RFC 8463,
+ * RFC 8301 policy) and print one RFC 8601 result per signature; with
+ * --filter, prepend one Authentication-Results field instead; with FILE
+ * operands, verify each file and print a summary (DESIGN.md "dkimverify").
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <popt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
-int main(void) { return EX_SOFTWARE; }
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+#include "common/dkim.h"
+#include "common/dns.h"
+#include "common/msg.h"
+#include "common/result.h"
+#include "common/util.h"
+
+/* Largest --min-key-bits accepted (RSA keys in DNS are at most 4096 bits
+ * in practice; anything above this is a typo). */
+#define MAX_KEY_BITS 16384
+
+static int opt_filter;
+static char *opt_authserv;
+static char *opt_min_bits;
+static char *opt_time;
+
+static struct poptOption options[] = {
+    {"filter", '\0', POPT_ARG_NONE, &opt_filter, 0,
+	"copy the message to stdout with an Authentication-Results field "
+	"prepended", NULL},
+    {"authserv-id", 'A', POPT_ARG_STRING, &opt_authserv, 0,
+	"authserv-id for Authentication-Results (default: the host name); "
+	"existing fields with this id are removed", "ID"},
+    {"min-key-bits", '\0', POPT_ARG_STRING, &opt_min_bits, 0,
+	"smallest RSA key that can pass (default and minimum 1024, RFC 8301)",
+	"BITS"},
+    {"time", '\0', POPT_ARG_STRING, &opt_time, 0,
+	"verify as of this time (t= and x= checks) instead of now",
+	"UNIXTIME"},
+    CLI_DNS_OPTIONS,
+    CLI_COMMON_OPTIONS,
+    POPT_AUTOHELP
+    POPT_TABLEEND};
+
+static struct dkim_verify_opts vopts;
+static const char *authserv_id;
+static struct dns_ctx *dns;
+
+/* Batch counters (DESIGN.md summary line). */
+static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp;
+static int worst_error; /* EX_NOINPUT or EX_DATAERR seen in batch mode */
+
+static void usage_error(poptContext pc, const char *fmt, ...)
+    UTIL_PRINTF(2, 3) UTIL_NORETURN;
+
+/* A usage error: say why, show the usage, exit 64 (nothing read). */
+static void
+usage_error(poptContext pc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", util_program());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	poptPrintUsage(pc, stderr, 0);
+	poptFreeContext(pc);
+	exit(EX_USAGE);
+}
+
+static int
+parse_num(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static int
+verdict_exit(enum res v)
+{
+	switch (v) {
+	case RES_PASS:
+		return EXIT_PASS;
+	case RES_NONE:
+		return EXIT_NOTHING;
+	case RES_TEMPERROR:
+		return EX_TEMPFAIL;
+	default:
+		return EXIT_NOTPASS;
+	}
+}
+
+/* The results as an Authentication-Results builder ("dkim=none" when the
+ * message has no signature). */
+static struct ar *
+results_ar(const struct dkim_results *rs)
+{
+	struct ar *a = ar_new(authserv_id);
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		dkim_result_ar(&rs->r[i], a);
+	if (rs->n == 0)
+		ar_add(a, "dkim", RES_NONE, NULL);
+	return a;
+}
+
+static void
+debug_results(const char *name, const struct dkim_results *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		debug("%s%ssignature %zu (field %zu): %s, key %u bits%s",
+		    name != NULL ? name : "", name != NULL ? ": " : "", i,
+		    rs->r[i].field, res_name(rs->r[i].result),
+		    rs->r[i].key_bits, rs->r[i].testing ? ", t=y" : "");
+}
+
+/* Verify one message and print its result lines, prefixed by name in
+ * batch mode.  Returns the message's exit status (0, 1, 2, 75, or 65/66
+ * when it could not be verified). */
+static int
+verify_print(int fd, const char *name)
+{
+	struct dkim_results *rs = NULL;
+	struct msg *m;
+	struct ar *a;
+	enum msg_status mst;
+	enum res v;
+	char *err = NULL;
+	size_t i;
+
+	m = msg_read_fd(fd, &mst);
+	if (m == NULL) {
+		syserror("%s", name != NULL ? name : "reading the message");
+		return EX_NOINPUT;
+	}
+	if (msg_status(m) != MSG_OK) {
+		error("%s: %s", name != NULL ? name : "input",
+		    msg_status_text(msg_status(m)));
+		mst = msg_status(m);
+		msg_free(m);
+		return mst == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
+	}
+	if (dkim_verify(m, dns, &vopts, &rs, &err) < 0) {
+		error("%s: %s", name != NULL ? name : "input", err);
+		free(err);
+		msg_free(m);
+		return EX_NOINPUT;
+	}
+	debug_results(name, rs);
+	a = results_ar(rs);
+	for (i = 0; i < ar_count(a); i++) {
+		char *line = ar_resinfo_line(a, i);
+		if (name != NULL)
+			printf("%s: %s\n", name, line);
+		else
+			printf("%s\n", line);
+		free(line);
+	}
+	ar_free(a);
+	v = dkim_verdict(rs);
+	dkim_results_free(rs);
+	msg_free(m);
+	return verdict_exit(v);
+}
+
+/* --filter: the mbox line, our field, the header without forged
+ * Authentication-Results fields for our authserv-id (RFC 8601 5), and
+ * the rest unchanged. */
+static int
+write_filtered(struct msg *m, const char *field)
+{
+	size_t mlen = 0, nf = msg_nfields(m), i;
+	const char *mbox = msg_mbox_from(m, &mlen);
+	uint64_t pos = mlen;
+
+	if (mlen > 0 && fwrite(mbox, 1, mlen, stdout) != mlen)
+		return -1;
+	if (fputs(field, stdout) == EOF)
+		return -1;
+	for (i = 0; i < nf; i++) {
+		const struct msg_field *f = msg_field(m, i);
+		if (util_strcaseeq_n(f->name, f->namelen,
+		    "Authentication-Results", 22) &&
+		    ar_value_has_authserv_id(f->value, f->valuelen,
+		    authserv_id)) {
+			debug("removing an Authentication-Results field "
+			    "claiming to be from %s", authserv_id);
+			if (msg_write_range(m, stdout, pos, f->offset) < 0)
+				return -1;
+			pos = f->offset + f->rawlen;
+		}
+	}
+	return msg_write_range(m, stdout, pos, msg_size(m));
+}
+
+static int
+filter(void)
+{
+	struct dkim_results *rs = NULL;
+	struct msg *m;
+	struct ar *a;
+	enum msg_status mst;
+	char *err = NULL, *field;
+	int status = 0;
+
+	m = msg_read_fd(STDIN_FILENO, &mst);
+	if (m == NULL) {
+		syserror("reading the message");
+		return EX_NOINPUT;
+	}
+	if (dns == NULL)
+		status = EX_CONFIG; /* reported by main() */
+	else if (msg_status(m) != MSG_OK) {
+		error("input: %s", msg_status_text(msg_status(m)));
+		status = msg_status(m) == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
+	} else if (dkim_verify(m, dns, &vopts, &rs, &err) < 0) {
+		error("input: %s", err);
+		free(err);
+		status = EX_NOINPUT;
+	}
+	if (status != 0) {
+		if (msg_write_all(m, stdout) < 0) {
+			syserror("writing the output");
+			status = EX_IOERR;
+		}
+		msg_free(m);
+		return status;
+	}
+	debug_results(NULL, rs);
+	a = results_ar(rs);
+	field = ar_field(a, msg_eol(m));
+	if (write_filtered(m, field) < 0) {
+		syserror("writing the output");
+		status = EX_IOERR;
+	}
+	free(field);
+	ar_free(a);
+	dkim_results_free(rs);
+	msg_free(m);
+	return status;
+}
+
+static void
+count(int st)
+{
+	n_msgs++;
+	switch (st) {
+	case EXIT_PASS:
+		n_pass++;
+		break;
+	case EXIT_NOTPASS:
+		n_fail++;
+		break;
+	case EXIT_NOTHING:
+		n_none++;
+		break;
+	case EX_TEMPFAIL:
+		n_temp++;
+		break;
+	default:
+		/* not a message, or unreadable: in N only */
+		if (worst_error != EX_NOINPUT)
+			worst_error = st;
+		break;
+	}
+}
+
+static int
+batch(const char **files)
+{
+	size_t i;
+
+	for (i = 0; files[i] != NULL; i++) {
+		int fd, st;
+		if (strcmp(files[i], "-") == 0)
+			st = verify_print(STDIN_FILENO, files[i]);
+		else if ((fd = open(files[i], O_RDONLY)) < 0) {
+			syserror("%s", files[i]);
+			st = EX_NOINPUT;
+		} else {
+			st = verify_print(fd, files[i]);
+			close(fd);
+		}
+		count(st);
+	}
+	printf("%lu messages: %lu pass, %lu fail, %lu none, %lu temperror\n",
+	    n_msgs, n_pass, n_fail, n_none, n_temp);
+	/* Worst first: an unreadable file, a non-message, then the
+	 * verdicts (DESIGN.md exit status; see dkimverify(1)). */
+	if (worst_error != 0)
+		return worst_error;
+	if (n_fail > 0)
+		return EXIT_NOTPASS;
+	if (n_temp > 0)
+		return EX_TEMPFAIL;
+	if (n_none > 0)
+		return EXIT_NOTHING;
+	return EXIT_PASS;
+}
+
+static int
+finish_output(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF) {
+		if (status != EX_IOERR)
+			syserror("writing the output");
+		return EX_IOERR;
+	}
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	poptContext pc;
+	const char **files;
+	char host[HOST_NAME_MAX + 1], *err = NULL;
+	long long v;
+	int rc, status;
+
+	util_set_program("dkimverify");
+	pc = poptGetContext("dkimverify", argc, (const char **)argv, options,
+	    0);
+	while ((rc = poptGetNextOpt(pc)) >= 0)
+		;
+	if (rc < -1) {
+		fprintf(stderr, "%s: %s: %s\n", util_program(),
+		    poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+		    poptStrerror(rc));
+		poptPrintUsage(pc, stderr, 0);
+		poptFreeContext(pc);
+		return EX_USAGE;
+	}
+	if (cli.error != NULL)
+		usage_error(pc, "%s", cli.error);
+	if (cli.version) {
+		printf("dkimverify (senderauth) %s\n", PACKAGE_VERSION);
+		poptFreeContext(pc);
+		return finish_output(0);
+	}
+	vopts.min_key_bits = DKIM_MIN_RSA_BITS;
+	if (opt_min_bits != NULL) {
+		if (parse_num(opt_min_bits, DKIM_MIN_RSA_BITS, MAX_KEY_BITS,
+		    &v) < 0)
+			usage_error(pc, "--min-key-bits=%s: not a number from "
+			    "1024 (RFC 8301) to 16384", opt_min_bits);
+		vopts.min_key_bits = (unsigned)v;
+	}
+	vopts.now = (int64_t)time(NULL);
+	if (opt_time != NULL) {
+		if (parse_num(opt_time, 0, 999999999999LL, &v) < 0)
+			usage_error(pc, "--time=%s: not a Unix time",
+			    opt_time);
+		vopts.now = v;
+	}
+	if (opt_authserv != NULL) {
+		if (*opt_authserv == '\0' || has_control(opt_authserv))
+			usage_error(pc, "-A: not a usable authserv-id: \"%s\"",
+			    opt_authserv);
+		authserv_id = opt_authserv;
+	} else {
+		if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0' ||
+		    has_control(host))
+			strcpy(host, "localhost");
+		host[sizeof(host) - 1] = '\0';
+		authserv_id = host;
+	}
+	files = poptGetArgs(pc);
+	if (opt_filter && files != NULL)
+		usage_error(pc, "%s", "--filter reads stdin: no FILE operands");
+
+	crypto_init();
+	dns = cli_dns_new(&err);
+	if (dns == NULL) {
+		error("DNS setup: %s", err != NULL ? err : "failed");
+		free(err);
+		if (!opt_filter) {
+			poptFreeContext(pc);
+			cli_free();
+			return EX_CONFIG;
+		}
+	}
+	if (opt_filter)
+		status = filter();
+	else if (files != NULL)
+		status = batch(files);
+	else
+		status = verify_print(STDIN_FILENO, NULL);
+	status = finish_output(status);
+	dns_free(dns);
+	poptFreeContext(pc);
+	cli_free();
+	return status;
+}

@@ -1,3 +1,197 @@
+/*
+ * dkim: DKIM signing and verification (RFC 6376, with RFC 8463 Ed25519 and
+ * the RFC 8301 crypto rules), over a struct msg.
+ *
+ * Signing: dkim_sign() takes several signature configurations (RSA plus
+ * Ed25519, say) and signs in ONE pass over the body: one canonicaliser and
+ * hash per distinct body canonicalisation.  It returns the DKIM-Signature
+ * fields to prepend, folded at DKIM_FOLD_COLUMN in the message's line-ending
+ * convention.
+ *
+ * Verification: dkim_verify() checks every DKIM-Signature (up to
+ * DKIM_MAX_SIGNATURES) in ONE pass over the body and returns one result per
+ * signature field, in header order.  DomainKey-Signature fields get a
+ * result too (kind DKIM_KIND_DOMAINKEYS), so a later DomainKeys verifier
+ * can fill the same array and share the body pass (struct dkim_body).
+ *
+ * Nothing here prints, exits or reads stdin; DNS goes through common/dns.h
+ * and crypto through common/crypto.h.
+ *
+ * Ownership: every result is owned by the caller and freed with its _free
+ * function (NULL is a no-op).  Configurations and keys passed in are
+ * borrowed and never freed here.
+ */
 #ifndef COMMON_DKIM_H
 #define COMMON_DKIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/canon.h"
+#include "common/crypto.h"
+#include "common/dns.h"
+#include "common/msg.h"
+#include "common/result.h"
+
+/* Signatures verified per message.  RFC 6376 6.1 and 8.4 let a verifier
+ * limit the signatures it evaluates (each costs a DNS query and a public-key
+ * operation); further ones get "policy (too many signatures)" without any
+ * DNS query.  DomainKey-Signature fields count too. */
+#define DKIM_MAX_SIGNATURES 8
+
+/* RFC 8301 3.2: verifiers MUST NOT accept RSA keys under 1024 bits. */
+#define DKIM_MIN_RSA_BITS 1024
+
+/* RFC 5322 2.1.1: lines SHOULD be at most 78 characters (no line ending). */
+#define DKIM_FOLD_COLUMN 78
+
+/* RFC 6376 3.5 t=: verifiers MAY ignore signatures dated in the future; we
+ * allow this much clock skew (seconds) before doing so. */
+#define DKIM_CLOCK_SKEW 300
+
+/* ------------------------------------------------------------ signing */
+
+/*
+ * One signature to make.  Strings are borrowed.  The algorithm follows the
+ * key type: rsa-sha256 for RSA, ed25519-sha256 for Ed25519 (rsa-sha1 is
+ * never produced, RFC 8301 3.1).
+ *
+ *  headers/nheaders: the h= names exactly as given (repeat a name to sign
+ *    more instances; names are not lower-cased), or NULL for the default:
+ *    every field of RFC 6376 5.4.1's recommended list the message has, each
+ *    name as often as the message has that field.
+ *  oversign: after that, each distinct name is added until h= names it one
+ *    more time than the message has it, so no instance can be added later
+ *    (RFC 6376 8.15).
+ *  body_length: write l= (the whole canonical body).
+ *  identity: i= as "[local-part]@domain" (raw; bytes that are not
+ *    dkim-safe-char are written as dkim-quoted-printable), or NULL.
+ *  timestamp: t=.  expire: if > 0, x= = timestamp + expire.
+ */
+struct dkim_sign_conf {
+	const char *domain;               /* d= */
+	const char *selector;             /* s= */
+	const struct crypto_privkey *key; /* borrowed */
+	enum canon_alg hcanon;            /* CANON_SIMPLE or CANON_RELAXED */
+	enum canon_alg bcanon;
+	const char *const *headers;
+	size_t nheaders;
+	bool oversign;
+	bool body_length;
+	const char *identity;
+	int64_t timestamp;
+	int64_t expire;
+};
+
+/* Check a configuration before any mail is read (key may still be NULL):
+ * d= and s= syntax, i= inside d=, header names (From among them),
+ * canonicalisations.  Returns 0, or -1 with *err (caller frees). */
+int dkim_sign_conf_check(const struct dkim_sign_conf *c, char **err);
+
+/* Sign m with conf[0..n) in one body pass.  On success returns 0 and
+ * *fields = n strings "DKIM-Signature: ...<eol>" in conf order, to be
+ * written (in that order, first on top) before the message's first header
+ * field.  On failure (no From field, body read error, crypto error) returns
+ * -1 with *err.  m must have msg_status() == MSG_OK. */
+int dkim_sign(struct msg *m, const struct dkim_sign_conf *conf, size_t n,
+    char ***fields, char **err);
+void dkim_fields_free(char **fields, size_t n); /* NULL is a no-op */
+
+/* The signer's last step, exported so a test can reproduce a published
+ * signature from its exact tag text (RFC 8463 A.3): field/len is a whole
+ * DKIM-Signature field ("DKIM-Signature: v=1; ... b=", no line ending) whose
+ * b= tag is last and empty.  Its a=, c= and h= are read, the header hash is
+ * computed exactly as a verifier does (RFC 6376 3.7), signed with key, and
+ * the field is returned with the b= value appended (folded) and msg_eol(m)
+ * at the end.  bh= is taken as written.  NULL with *err on failure. */
+char *dkim_sign_field(struct msg *m, const struct crypto_privkey *key,
+    const char *field, size_t len, char **err);
+
+/* ------------------------------------------------------- verification */
+
+struct dkim_verify_opts {
+	unsigned min_key_bits; /* RSA floor; values under DKIM_MIN_RSA_BITS are raised to it */
+	int64_t now;           /* "now" for t= and x= (Unix time) */
+};
+
+enum dkim_kind {
+	DKIM_KIND_DKIM,       /* DKIM-Signature, RFC 6376 */
+	DKIM_KIND_DOMAINKEYS, /* DomainKey-Signature, RFC 4870 */
+};
+
+/*
+ * One signature's result.  result is in RFC 8601 words:
+ *   pass       the signature verifies and is acceptable
+ *   fail       it does not verify (body hash mismatch, signature mismatch)
+ *              or has expired (x= in the past)
+ *   permerror  it cannot be evaluated: syntax, key not found, revoked or
+ *              unusable key, unsupported algorithm, ...
+ *   policy     it is not acceptable here: RSA key too small, rsa-sha1,
+ *              From not exactly once, too many signatures
+ *   temperror  the key could not be fetched (DNS timeout, SERVFAIL)
+ *   neutral    not evaluated (DomainKeys, for now)
+ * reason: a short text for the RFC 8601 comment, or NULL.  d, s, a, i: tag
+ * values as written (i decoded from dkim-quoted-printable), NULL when
+ * absent; b: the first 8 characters of b= (RFC 6008 header.b), or NULL.
+ * All owned by the result.
+ */
+struct dkim_result {
+	enum dkim_kind kind;
+	enum res result;
+	char *reason;
+	char *d;
+	char *s;
+	char *a;
+	char *i;
+	char *b;
+	bool testing;      /* key record t=y (RFC 6376 3.6.1) */
+	unsigned key_bits; /* 0 when no key was loaded */
+	size_t field;      /* index of the signature field in the message */
+};
+
+struct dkim_results {
+	size_t n;
+	struct dkim_result *r; /* header order, topmost first */
+};
+
+/* Verify every signature of m.  dns answers are cached in dns (so a batch
+ * of messages asks each key once).  Returns 0 and *out (possibly with
+ * n == 0: no signature), or -1 with *err when the message cannot be read
+ * (body I/O error) or has no usable header section. */
+int dkim_verify(struct msg *m, struct dns_ctx *dns,
+    const struct dkim_verify_opts *o, struct dkim_results **out, char **err);
+void dkim_results_free(struct dkim_results *r); /* NULL is a no-op */
+
+/* Message-level verdict: RES_PASS if any signature passes, else
+ * RES_TEMPERROR if any got temperror (trying later may give a pass), else
+ * RES_NONE if there is no signature, else RES_FAIL. */
+enum res dkim_verdict(const struct dkim_results *r);
+
+/* Add one result to an Authentication-Results builder as
+ * "dkim=RESULT (reason) header.d=... header.s=... header.a=... header.b=...
+ * [header.i=...]" (method "domainkeys" for DomainKeys). */
+void dkim_result_ar(const struct dkim_result *r, struct ar *a);
+
+/* ------------------------------------------------------------ body pass */
+
+/*
+ * One pass over a message body feeding several hashes, each through its
+ * own canonicaliser (DKIM body hashes, and DomainKeys, whose single hash
+ * covers header then body).  The hashes are borrowed: the caller creates
+ * them (and may have fed header bytes already) and finishes them after
+ * dkim_body_run().
+ */
+struct dkim_body;
+struct dkim_body *dkim_body_new(void);
+/* Add a consumer; returns its index.  limit: bytes of canonical body to
+ * hash (l=), or UINT64_MAX. */
+size_t dkim_body_add(struct dkim_body *b, enum canon_alg alg, uint64_t limit,
+    struct crypto_hash *h);
+/* Read the body of m once.  Returns 0, or -1 with *err (read error). */
+int dkim_body_run(struct dkim_body *b, struct msg *m, char **err);
+/* Whole canonical body length seen by consumer i (valid after run). */
+uint64_t dkim_body_length(const struct dkim_body *b, size_t i);
+void dkim_body_free(struct dkim_body *b); /* NULL is a no-op */
+
 #endif
