@@ -80,6 +80,6 @@ const char *pra_header_property(enum pra_header h);
  * with *resp filled whatever the result, -1 when ip is unusable.
  * resp is released with spf_response_free(). */
 int pra_check(struct dns_ctx *dns, const char *ip, const char *helo,
-    const char *pra, struct spf_response *resp);
+              const char *pra, struct spf_response *resp);
 
 #endif
