@@ -80,11 +80,20 @@ int dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err);
 /* Per-query timeout in seconds (> 0; fractions allowed). */
 void dns_set_timeout(struct dns_ctx *c, double seconds);
 
-/* Load an RFC 1035 master file; its owner names are then answered from it
- * (NODATA for a type the file does not have at a name it has; NXDOMAIN for a
- * name below one the file has, as a zone would).  Relative names in the
- * file are relative to $ORIGIN, or to the root when it has none.  May be
- * called more than once.  Returns 0, or -1 with *err set. */
+/* Load an RFC 1035 master file (ldns's parser: $ORIGIN, $TTL, parentheses,
+ * several strings per TXT; not $INCLUDE).  Relative names in the file are
+ * relative to $ORIGIN, or to the root when it has none.  The files then
+ * answer, and the network is never asked, for every name that equals or
+ * lies below (a) an owner name in a file, (b) a $ORIGIN of a file, or
+ * (c) an underscore label above an owner name (RFC 8552 attribute leaves:
+ * with "sel._domainkey.example.com" in a file, everything at or below
+ * "_domainkey.example.com" is the file's).  Such a name gets: its records
+ * of the type (CNAMEs in the file followed); NODATA for an owner name
+ * without that type, or for a name with owner names below it (RFC 8020);
+ * NXDOMAIN otherwise.  Other names (e.g. "example.com" when the file only
+ * has "sel._domainkey.example.com" and no $ORIGIN) go to the nameservers.
+ * May be called more than once.  Returns 0, or -1 with *err set
+ * ("FILE:LINE: reason"). */
 int dns_load_zone(struct dns_ctx *c, const char *path, char **err);
 
 /* Optional trace: called with one line of text for each query sent and

@@ -53,14 +53,15 @@ Answer rules (names compared case-insensitively, one trailing dot ignored):
   6. A CNAME: the CNAME record, then the answer for its target (chains are
      followed; a loop answers SERVFAIL; an unknown target NXDOMAIN).
   7. Otherwise NOERROR with no records (NODATA).
-Zone-file data follows the same rules (it has no markers).  Every answer is
-authoritative (AA=1), copies RD, sets RA.  UDP answers larger than 512 octets
-(or the client's EDNS size) are truncated (TC=1) as RFC 1035 4.2.1 says.
-SIGTERM and SIGINT stop the server.
+Markers are exactly the upper-case words above.  Zone-file data follows the
+same rules (it has no markers, and SPF records there are never served as
+TXT; $INCLUDE is ignored).  Every answer is authoritative (AA=1), copies RD,
+sets RA.  UDP answers larger than 512 octets (or the client's EDNS size) are
+truncated (TC=1) as RFC 1035 4.2.1 says.  Unusable data: a message naming
+the file and entry on stderr, exit 2 (64 for an unknown option).  SIGTERM
+and SIGINT stop the server (exit 0).
 """
 
-import ipaddress
-import json
 import os
 import select
 import signal
@@ -100,6 +101,8 @@ def to_bytes(s):
     """JSON strings: code points up to U+00FF become one byte each."""
     if isinstance(s, bytes):
         return s
+    if s is None:
+        return b''
     s = str(s)
     try:
         return s.encode('latin-1')
@@ -180,11 +183,19 @@ def txt_rdata(strings):
 
 
 def a_rdata(text):
-    return ipaddress.IPv4Address(to_bytes(text).decode('ascii').strip()).packed
+    try:
+        return socket.inet_pton(socket.AF_INET,
+                                to_bytes(text).decode('ascii').strip())
+    except OSError:
+        raise ValueError('bad IPv4 address %r' % text)
 
 
 def aaaa_rdata(text):
-    return ipaddress.IPv6Address(to_bytes(text).decode('ascii').strip()).packed
+    try:
+        return socket.inet_pton(socket.AF_INET6,
+                                to_bytes(text).decode('ascii').strip())
+    except OSError:
+        raise ValueError('bad IPv6 address %r' % text)
 
 
 def mx_rdata(pref, host):
@@ -199,6 +210,7 @@ def soa_rdata(f):
 # ------------------------------------------------------------ JSON scenarios
 
 def load_json(data, path):
+    import json                     # only when needed: fast start
     with open(path, 'r', encoding='utf-8') as fp:
         obj = json.load(fp)
     if not isinstance(obj, dict):
@@ -217,8 +229,9 @@ def load_json(data, path):
 
 
 def rcode_word(w):
-    if isinstance(w, str) and w.upper().startswith('RCODE') and \
-            w[5:].isdigit():
+    """"RCODEn" -> n (0-15), else None."""
+    if isinstance(w, str) and w.startswith('RCODE') and w[5:].isdigit() \
+            and int(w[5:]) < 16:
         return int(w[5:])
     return None
 
@@ -239,11 +252,12 @@ def json_entry(node, e):
         raise ValueError('entry is neither a string nor an object')
     for t, v in e.items():
         t = t.upper()
-        if isinstance(v, str) and v.upper() == 'TIMEOUT':
+        # Markers are upper case exactly (a record "timeout" is data).
+        if v == 'TIMEOUT':
             node.type_action[TYPES.get(t, 0)] = DROP
             continue
-        if isinstance(v, str) and rcode_word(v.upper()) is not None:
-            node.type_action[TYPES.get(t, 0)] = rcode_word(v.upper())
+        if rcode_word(v) is not None:
+            node.type_action[TYPES.get(t, 0)] = rcode_word(v)
             continue
         if t in ('TXT', 'SPF'):
             if t == 'TXT':
@@ -298,7 +312,8 @@ def zone_tokens(text):
     while i < n:
         c = text[i]
         if line_start:
-            blank_start = c in b' \t'
+            if depth == 0 and not toks:     # a new logical line
+                blank_start = c in b' \t'
             line_start = False
         if c == 0x0a:                       # newline
             i += 1
