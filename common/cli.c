@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,11 +49,23 @@ callback(poptContext con, enum poptCallbackReason reason,
 	case CLI_VERSION:
 		cli.version = 1;
 		break;
-	case CLI_NS:
+	case CLI_NS: {
+		unsigned char a[16];
+		size_t alen;
+		unsigned port;
+
+		/* A malformed address is a usage error (64), caught here
+		 * before any input is read. */
+		if (dns_parse_nameserver(arg, a, &alen, &port) < 0) {
+			set_error(xasprintf("--nameserver: want ADDR or "
+			    "ADDR@PORT (IPv4 or IPv6): %s", arg));
+			break;
+		}
 		cli.nameservers = xreallocarray(cli.nameservers,
 		    cli.nnameservers + 1, sizeof(char *));
 		cli.nameservers[cli.nnameservers++] = xstrdup(arg);
 		break;
+	}
 	case CLI_ZONE:
 		cli.zones = xreallocarray(cli.zones, cli.nzones + 1,
 		    sizeof(char *));
@@ -91,6 +104,15 @@ struct poptOption cli_dns_table[] = {
     {"dns-zone", '\0', POPT_ARG_STRING, NULL, CLI_ZONE,
 	"answer the names in this master file from it (repeatable)", "FILE"},
     POPT_TABLEEND};
+
+void
+cli_init(const char *program)
+{
+	util_set_program(program);
+	/* A reader that goes away must give a write error (exit 74), not
+	 * kill the program: ldns writes to TCP sockets too. */
+	signal(SIGPIPE, SIG_IGN);
+}
 
 struct dns_ctx *
 cli_dns_new(char **err)

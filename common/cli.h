@@ -49,6 +49,10 @@ extern struct poptOption cli_dns_table[];
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_dns_table, 0,                 \
 	    "DNS options:", NULL}
 
+/* Call first in main(): sets the program name for messages and ignores
+ * SIGPIPE, so a closed stdout is a write error (exit 74), not a signal. */
+void cli_init(const char *program);
+
 /* Make the dns_ctx the options describe (nameservers, timeout, zone
  * files).  Returns NULL with *err set (caller frees) when a nameserver
  * address or a zone file is unusable. */

@@ -606,42 +606,66 @@ dns_free(struct dns_ctx *c)
 }
 
 int
-dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err)
+dns_parse_nameserver(const char *spec, unsigned char addr[16], size_t *addrlen,
+    unsigned *port)
 {
-	char *addr, *at, *end, *label;
-	unsigned char bin[16];
-	unsigned long port = 53;
-	ldns_rdf *rdf = NULL;
-	ldns_resolver *r;
+	char *a, *at, *end;
+	unsigned long p = 53;
 	size_t len;
+	int r = -1;
 
-	addr = xstrdup(spec);
-	at = strrchr(addr, '@');
+	a = xstrdup(spec);
+	at = strrchr(a, '@');
 	if (at != NULL) {
 		*at = '\0';
 		errno = 0;
-		port = strtoul(at + 1, &end, 10);
+		p = strtoul(at + 1, &end, 10);
 		if (at[1] < '0' || at[1] > '9' || *end != '\0' || errno != 0 ||
-		    port == 0 || port > 65535)
-			goto bad;
+		    p == 0 || p > 65535)
+			goto out;
 	}
-	len = strlen(addr);
-	if (len >= 2 && addr[0] == '[' && addr[len - 1] == ']') {
-		memmove(addr, addr + 1, len - 2);       /* "[::1]@53" */
-		addr[len - 2] = '\0';
+	len = strlen(a);
+	if (len >= 2 && a[0] == '[' && a[len - 1] == ']') {
+		memmove(a, a + 1, len - 2);     /* "[::1]@53" */
+		a[len - 2] = '\0';
 	}
-	if (inet_pton(AF_INET, addr, bin) == 1)
-		rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_A, 4, bin);
-	else if (inet_pton(AF_INET6, addr, bin) == 1)
-		rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_AAAA, 16, bin);
+	if (inet_pton(AF_INET, a, addr) == 1)
+		*addrlen = 4;
+	else if (inet_pton(AF_INET6, a, addr) == 1)
+		*addrlen = 16;
 	else
-		goto bad;
+		goto out;
+	*port = (unsigned)p;
+	r = 0;
+out:
+	free(a);
+	return r;
+}
+
+int
+dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err)
+{
+	unsigned char bin[16];
+	char text[INET6_ADDRSTRLEN];
+	size_t binlen;
+	unsigned port;
+	ldns_rdf *rdf;
+	ldns_resolver *r;
+	char *label;
+
+	if (dns_parse_nameserver(spec, bin, &binlen, &port) < 0) {
+		if (err != NULL)
+			*err = xasprintf("bad nameserver \"%s\": want ADDR or "
+			    "ADDR@PORT (IPv4 or IPv6)", spec);
+		return -1;
+	}
+	rdf = ldns_rdf_new_frm_data(binlen == 4 ? LDNS_RDF_TYPE_A :
+	    LDNS_RDF_TYPE_AAAA, binlen, bin);
 	r = ldns_resolver_new();
 	if (rdf == NULL || r == NULL ||
 	    ldns_resolver_push_nameserver(r, rdf) != LDNS_STATUS_OK) {
 		ldns_rdf_deep_free(rdf);
 		ldns_resolver_deep_free(r);
-		free(addr);
 		if (err != NULL)
 			*err = xstrdup("out of memory");
 		return -1;
@@ -653,17 +677,11 @@ dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err)
 		servers_free(c);        /* the first one replaces resolv.conf */
 		c->user_servers = true;
 	}
-	label = xasprintf("%s@%lu", addr, port);
+	inet_ntop(binlen == 4 ? AF_INET : AF_INET6, bin, text, sizeof text);
+	label = xasprintf("%s@%u", text, port);
 	server_push(c, r, label);
 	free(label);
-	free(addr);
 	return 0;
-bad:
-	free(addr);
-	if (err != NULL)
-		*err = xasprintf("bad nameserver \"%s\": want ADDR or ADDR@PORT "
-		    "(IPv4 or IPv6)", spec);
-	return -1;
 }
 
 void

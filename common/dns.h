@@ -77,6 +77,13 @@ void dns_free(struct dns_ctx *c); /* NULL is a no-op */
  * Returns 0, or -1 with *err set (owned by caller) for a bad address. */
 int dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err);
 
+/* Parse a nameserver spec as dns_add_nameserver() does, without a
+ * context: addr gets 4 or 16 bytes (*addrlen), *port 53 unless given.
+ * Returns 0, or -1 when spec is not ADDR, ADDR@PORT or [ADDR]@PORT.  Used
+ * to reject a bad --nameserver as a usage error before any work. */
+int dns_parse_nameserver(const char *spec, unsigned char addr[16],
+    size_t *addrlen, unsigned *port);
+
 /* Per-query timeout in seconds (> 0; fractions allowed). */
 void dns_set_timeout(struct dns_ctx *c, double seconds);
 

@@ -4,7 +4,7 @@
 . "${SOURCE:-t}/lib.sh"
 
 progs="dkkeygen dkimsign dkimverify spfquery pra"
-plan 50
+plan 54
 
 for p in $progs; do
 	run_status 0 "$p --help exits 0" "$BIN/$p" --help
@@ -22,7 +22,9 @@ for p in $progs; do
 	case $p in
 	dkkeygen|dkimverify|spfquery|pra)
 		"$BIN/$p" --dns-timeout=abc < "$T/msg" > "$T/out" 2> "$T/err"
-		is 64 $? "$p: bad --dns-timeout is a usage error" ;;
+		is 64 $? "$p: bad --dns-timeout is a usage error"
+		"$BIN/$p" --nameserver=300.1.2.3@53 < "$T/msg" > "$T/out" 2> "$T/err"
+		is 64 $? "$p: malformed --nameserver is a usage error" ;;
 	*)
 		"$BIN/$p" -v -q --help > /dev/null 2>&1
 		is 0 $? "$p: -v and -q accepted" ;;
