@@ -632,7 +632,7 @@ main(int argc, char **argv)
 	size_t n;
 	int rc, status;
 
-	util_set_program("dkkeygen");
+	cli_init("dkkeygen");
 	ctx = poptGetContext("dkkeygen", argc, (const char **)argv, options, 0);
 	poptSetOtherOptionHelp(ctx, "-d DOMAIN -s SELECTOR [-t rsa|ed25519] "
 	    "[-b BITS] [-D DIR] [--testing]\n"

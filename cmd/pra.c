@@ -327,7 +327,7 @@ main(int argc, const char **argv)
 	enum msg_status st;
 	int rc, status;
 
-	util_set_program("pra");
+	cli_init("pra");
 	ctx = poptGetContext("pra", argc, argv, options, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTION...] < message");
 	while ((rc = poptGetNextOpt(ctx)) > 0)
