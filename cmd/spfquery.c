@@ -1,4 +1,457 @@
-/* spfquery: to be written */
+/*
+ * spfquery: the SPF check of RFC 7208 (and the Sender ID record selection
+ * of RFC 4406) for one client address and identity, as a query tool, as a
+ * message filter adding Received-SPF (and Authentication-Results), or as a
+ * linter of a published record.  Options, I/O and exit status only: the
+ * engine is common/spf.c.
+ */
 #include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <popt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
-int main(void) { return EX_SOFTWARE; }
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/cli.h"
+#include "common/dns.h"
+#include "common/msg.h"
+#include "common/result.h"
+#include "common/spf.h"
+#include "common/util.h"
+
+static char *opt_ip, *opt_sender, *opt_helo, *opt_receiver, *opt_scope;
+static char *opt_authserv, *opt_lint, *opt_defexp, *opt_max_void;
+static int opt_sender_id, opt_filter, opt_trace;
+
+/* libspf2's spfquery spells some options with one dash (-ip=, -sender=,
+ * -helo=, -default-explanation=): hidden copies with POPT_ARGFLAG_ONEDASH
+ * accept those, so --help shows only the double-dash names. */
+#define LIBSPF2 (POPT_ARGFLAG_ONEDASH | POPT_ARGFLAG_DOC_HIDDEN)
+
+static struct poptOption options[] = {
+    {"ip", 'i', POPT_ARG_STRING, &opt_ip, 0,
+     "the SMTP client's address, IPv4 or IPv6", "IP"},
+    {"sender", 's', POPT_ARG_STRING, &opt_sender, 0,
+     "the MAIL FROM address; empty: postmaster@HELO", "ADDRESS"},
+    {"helo", 'H', POPT_ARG_STRING, &opt_helo, 0, "the HELO/EHLO name",
+     "NAME"},
+    {"receiver", 'r', POPT_ARG_STRING, &opt_receiver, 0,
+     "this host's name, for %{r} and receiver=", "NAME"},
+    {"scope", '\0', POPT_ARG_STRING, &opt_scope, 0,
+     "identity to check: mfrom (default), helo or pra", "SCOPE"},
+    {"sender-id", '\0', POPT_ARG_NONE, &opt_sender_id, 0,
+     "select records by RFC 4406 (spf2.0/mfrom, spf2.0/pra, then v=spf1)",
+     NULL},
+    {"filter", '\0', POPT_ARG_NONE, &opt_filter, 0,
+     "copy a message from stdin to stdout with Received-SPF: prepended", NULL},
+    {"authserv-id", 'A', POPT_ARG_STRING, &opt_authserv, 0,
+     "with --filter, also prepend Authentication-Results: for this "
+     "authserv-id",
+     "ID"},
+    {"lint", '\0', POPT_ARG_STRING, &opt_lint, 0,
+     "check the SPF record DOMAIN publishes", "DOMAIN"},
+    {"trace", '\0', POPT_ARG_NONE, &opt_trace, 0,
+     "show each term, DNS query and counter on stderr", NULL},
+    {"default-explanation", '\0', POPT_ARG_STRING, &opt_defexp, 0,
+     "explanation for fail when the domain gives none", "TEXT"},
+    {"max-void-lookups", '\0', POPT_ARG_STRING, &opt_max_void, 0,
+     "void lookups allowed (default 2; 0: no limit)", "N"},
+    {"ip", '\0', POPT_ARG_STRING | LIBSPF2, &opt_ip, 0, NULL, NULL},
+    {"sender", '\0', POPT_ARG_STRING | LIBSPF2, &opt_sender, 0, NULL, NULL},
+    {"helo", '\0', POPT_ARG_STRING | LIBSPF2, &opt_helo, 0, NULL, NULL},
+    {"default-explanation", '\0', POPT_ARG_STRING | LIBSPF2, &opt_defexp, 0,
+     NULL, NULL},
+    CLI_DNS_OPTIONS,
+    CLI_COMMON_OPTIONS,
+    POPT_AUTOHELP POPT_TABLEEND};
+
+static void
+trace_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "trace: %s\n", line);
+}
+
+static const char *
+identity_name(enum spf_scope scope)
+{
+	return scope == SPF_SCOPE_HELO  ? "helo"
+	       : scope == SPF_SCOPE_PRA ? "pra"
+	                                : "mailfrom";
+}
+
+/* Received-SPF (RFC 7208 9.1) through the one writer in common/result. */
+static char *
+received_spf(const struct spf_request *req, const struct spf_response *resp,
+             bool fold, const char *eol)
+{
+	struct ar_spf s;
+
+	memset(&s, 0, sizeof(s));
+	s.result = resp->result;
+	s.comment = resp->comment;
+	s.client_ip = resp->client_ip;
+	/* envelope-from is the MAIL FROM as given (empty for a null
+	 * sender); a PRA is no envelope sender. */
+	if (req->scope != SPF_SCOPE_PRA)
+		s.envelope_from =
+		    req->sender != NULL
+		        ? req->sender
+		        : (req->scope == SPF_SCOPE_MFROM ? "" : NULL);
+	s.helo = req->helo;
+	s.receiver = req->receiver;
+	s.identity = identity_name(req->scope);
+	s.mechanism = resp->mechanism;
+	s.problem = resp->problem;
+	return ar_received_spf(&s, fold, eol);
+}
+
+static char *
+auth_results(const struct spf_request *req, const struct spf_response *resp,
+             const char *eol)
+{
+	struct ar *a = ar_new(opt_authserv);
+	char *f;
+
+	if (req->scope == SPF_SCOPE_PRA) {
+		/* RFC 8601 2.7.3 (sender-id): the PRA's header field. */
+		ar_add(a, "sender-id", resp->result, resp->problem);
+		ar_prop(a, "header", "from", resp->identity);
+	} else {
+		/* RFC 8601 2.7.2 / RFC 7208 9.2 (spf). */
+		ar_add(a, "spf", resp->result, resp->problem);
+		if (req->scope == SPF_SCOPE_MFROM)
+			ar_prop(a, "smtp", "mailfrom", resp->identity);
+		if (req->helo != NULL && req->helo[0] != '\0')
+			ar_prop(a, "smtp", "helo", req->helo);
+	}
+	f = ar_field(a, eol);
+	ar_free(a);
+	return f;
+}
+
+static int
+lint(struct dns_ctx *dns, struct spf_request *req)
+{
+	struct spf_lint l;
+	size_t i, n;
+
+	n = spf_lint(dns, opt_lint, req, &l);
+	for (i = 0; i < l.nfindings; i++)
+		printf("%s\n", l.findings[i]);
+	printf("%s: %u of %d DNS-querying terms, %u void lookup%s, %u "
+	       "record%s%s\n",
+	       opt_lint, l.dns_terms, SPF_MAX_DNS_TERMS, l.void_lookups,
+	       l.void_lookups == 1 ? "" : "s", l.records,
+	       l.records == 1 ? "" : "s",
+	       l.macros ? " (targets with macros not followed)" : "");
+	spf_lint_free(&l);
+	return n == 0 ? EXIT_PASS : EXIT_NOTPASS;
+}
+
+/* The sender of a message: its topmost Return-Path (RFC 5321 4.4).
+ * Returns 0 with *sender set (caller frees; "" for "<>"), or -1. */
+static int
+return_path(struct msg *m, char **sender)
+{
+	const struct msg_field *f;
+	struct addr_list *l;
+	bool null_path = false;
+	long i;
+
+	i = msg_find_field(m, "Return-Path", 0);
+	if (i < 0) {
+		error("no Return-Path field and no --sender");
+		return -1;
+	}
+	f = msg_field(m, (size_t)i);
+	l = addr_parse_path(f->value, f->valuelen, &null_path);
+	if (l == NULL || (!null_path && l->n != 1)) {
+		error("Return-Path: not an address: %.*s",
+		      (int)(f->valuelen > 200 ? 200 : f->valuelen), f->value);
+		addr_list_free(l);
+		return -1;
+	}
+	*sender = null_path ? xstrdup("") : addr_mailbox_string(&l->mb[0]);
+	addr_list_free(l);
+	return 0;
+}
+
+static int
+filter(struct dns_ctx *dns, struct spf_request *req)
+{
+	enum msg_status st;
+	struct msg *m;
+	struct spf_response resp;
+	char *sender = NULL, *rs = NULL, *ar = NULL;
+	const char *mbox;
+	size_t mboxlen;
+	int ret = EXIT_PASS;
+	bool checked = false;
+
+	memset(&resp, 0, sizeof(resp));
+	m = msg_read_fd(STDIN_FILENO, &st);
+	if (m == NULL) {
+		syserror("reading the message");
+		return EX_IOERR;
+	}
+	if (msg_status(m) != MSG_OK) {
+		error("the input: %s", msg_status_text(msg_status(m)));
+		ret = EX_DATAERR;
+		goto copy;
+	}
+	if (req->sender == NULL && req->scope != SPF_SCOPE_HELO) {
+		if (return_path(m, &sender) < 0) {
+			ret = EX_DATAERR;
+			goto copy;
+		}
+		req->sender = sender;
+	}
+	if (spf_check(dns, req, &resp) < 0) {
+		error("%s", resp.problem);
+		ret = EX_SOFTWARE;
+		goto copy;
+	}
+	if (resp.result == RES_TEMPERROR) {
+		/* A temporary DNS error: the check could not be done now.
+		 * Copy the message unchanged and let the mail system try
+		 * again later (DESIGN.md: 75), as an MTA answers 4xx. */
+		error("temporary error: %s",
+		      resp.problem != NULL ? resp.problem : "temperror");
+		ret = EX_TEMPFAIL;
+		goto copy;
+	}
+	checked = true;
+	debug("%s: %s", res_name(resp.result), resp.comment);
+	rs = received_spf(req, &resp, true, msg_eol(m));
+	if (opt_authserv != NULL)
+		ar = auth_results(req, &resp, msg_eol(m));
+copy:
+	/* New fields go after an mbox "From " line, before the header. */
+	mbox = msg_mbox_from(m, &mboxlen);
+	if (checked && mboxlen > 0 &&
+	    fwrite(mbox, 1, mboxlen, stdout) != mboxlen)
+		goto ioerr;
+	if (rs != NULL && fputs(rs, stdout) == EOF)
+		goto ioerr;
+	if (ar != NULL && fputs(ar, stdout) == EOF)
+		goto ioerr;
+	if (checked) {
+		if (msg_write_range(m, stdout, mboxlen, msg_size(m)) < 0)
+			goto ioerr;
+	} else if (msg_write_all(m, stdout) < 0) {
+		goto ioerr;
+	}
+	if (fflush(stdout) == EOF)
+		goto ioerr;
+	goto out;
+ioerr:
+	syserror("writing the message");
+	ret = EX_IOERR;
+out:
+	free(rs);
+	free(ar);
+	free(sender);
+	spf_response_free(&resp);
+	msg_free(m);
+	return ret;
+}
+
+static int
+query(struct dns_ctx *dns, struct spf_request *req)
+{
+	struct spf_response resp;
+	char *rs;
+	int ret;
+
+	if (spf_check(dns, req, &resp) < 0) {
+		error("%s", resp.problem);
+		spf_response_free(&resp);
+		return EX_USAGE;
+	}
+	rs = received_spf(req, &resp, false, "\n");
+	/* Line 1 the result, line 2 the explanation (empty unless fail),
+	 * line 3 the Received-SPF field, unfolded. */
+	printf("%s\n%s\n%s\n", res_name(resp.result),
+	       resp.explanation != NULL ? resp.explanation : "",
+	       rs != NULL ? rs : "");
+	if (resp.problem != NULL)
+		debug("%s", resp.problem);
+	ret = res_spf_exit(resp.result);
+	free(rs);
+	spf_response_free(&resp);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		syserror("writing the result");
+		return EX_IOERR;
+	}
+	return ret;
+}
+
+/* Copy stdin to stdout unchanged. */
+static int
+passthrough(void)
+{
+	char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			syserror("reading the message");
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
+			syserror("writing the message");
+			return -1;
+		}
+	}
+	if (fflush(stdout) == EOF) {
+		syserror("writing the message");
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+is_ip(const char *s)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+int
+main(int argc, const char **argv)
+{
+	poptContext pc;
+	struct spf_request req;
+	struct dns_ctx *dns = NULL;
+	char *err = NULL;
+	int rc, ret = EX_USAGE;
+
+	util_set_program("spfquery");
+	pc = poptGetContext("spfquery", argc, argv, options, 0);
+	poptSetOtherOptionHelp(pc, "-i IP [-s SENDER] [-H HELO] [OPTION...]");
+	while ((rc = poptGetNextOpt(pc)) > 0)
+		;
+	if (rc < -1) {
+		error("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+		      poptStrerror(rc));
+		poptPrintUsage(pc, stderr, 0);
+		goto out;
+	}
+	if (cli.error != NULL) {
+		error("%s", cli.error);
+		goto out;
+	}
+	if (cli.version) {
+		printf("spfquery (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		ret = 0;
+		goto out;
+	}
+	if (poptPeekArg(pc) != NULL) {
+		error("unexpected argument: %s", poptPeekArg(pc));
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.scope = SPF_SCOPE_MFROM;
+	if (opt_scope != NULL) {
+		if (util_strcaseeq(opt_scope, "mfrom"))
+			req.scope = SPF_SCOPE_MFROM;
+		else if (util_strcaseeq(opt_scope, "helo"))
+			req.scope = SPF_SCOPE_HELO;
+		else if (util_strcaseeq(opt_scope, "pra"))
+			req.scope = SPF_SCOPE_PRA;
+		else {
+			error("--scope: not mfrom, helo or pra: %s", opt_scope);
+			goto out;
+		}
+	}
+	req.sender_id = opt_sender_id || req.scope == SPF_SCOPE_PRA;
+	if (opt_max_void != NULL) {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(opt_max_void, &end, 10);
+		if (errno != 0 || end == opt_max_void || *end != '\0' ||
+		    opt_max_void[0] == '-' || n > 1000000) {
+			error("--max-void-lookups: not a number from 0 to "
+			      "1000000: %s",
+			      opt_max_void);
+			goto out;
+		}
+		/* RFC 7208 4.6.4 lets the limit be configurable; 0 turns
+		 * it off (as RFC 4408, which had none). */
+		req.max_void_lookups =
+		    n == 0 ? SPF_VOID_UNLIMITED : (unsigned)n;
+	}
+	req.default_explanation = opt_defexp;
+	if (opt_trace) {
+		req.trace = trace_line;
+		req.trace_arg = NULL;
+	}
+	if (opt_lint == NULL) {
+		if (opt_ip == NULL) {
+			error("--ip is required (or --lint DOMAIN)");
+			poptPrintUsage(pc, stderr, 0);
+			goto out;
+		}
+		if (!is_ip(opt_ip)) {
+			error("--ip: not an IPv4 or IPv6 address: %s", opt_ip);
+			goto out;
+		}
+		if (req.scope == SPF_SCOPE_HELO &&
+		    (opt_helo == NULL || opt_helo[0] == '\0')) {
+			error("--scope=helo needs --helo");
+			goto out;
+		}
+		if (req.scope == SPF_SCOPE_PRA &&
+		    (opt_sender == NULL || opt_sender[0] == '\0')) {
+			error("--scope=pra needs the PRA as --sender");
+			goto out;
+		}
+		if (opt_authserv != NULL && !opt_filter) {
+			error("-A/--authserv-id needs --filter");
+			goto out;
+		}
+	}
+	req.ip = opt_ip;
+	req.sender = opt_sender;
+	req.helo = opt_helo;
+	req.receiver = opt_receiver;
+	dns = cli_dns_new(&err);
+	if (dns == NULL) {
+		error("%s", err != NULL ? err : "cannot set up DNS");
+		ret = EX_CONFIG;
+		free(err);
+		/* Nothing is lost: a filter that cannot work still copies
+		 * its input. */
+		if (opt_filter && opt_lint == NULL && passthrough() < 0)
+			ret = EX_IOERR;
+		goto out;
+	}
+	if (opt_trace)
+		dns_set_trace(dns, trace_line, NULL);
+	if (opt_lint != NULL)
+		ret = lint(dns, &req);
+	else if (opt_filter)
+		ret = filter(dns, &req);
+	else
+		ret = query(dns, &req);
+out:
+	dns_free(dns);
+	poptFreeContext(pc);
+	cli_free();
+	return ret;
+}
