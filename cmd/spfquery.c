@@ -339,7 +339,7 @@ main(int argc, const char **argv)
 	char *err = NULL;
 	int rc, ret = EX_USAGE;
 
-	util_set_program("spfquery");
+	cli_init("spfquery");
 	pc = poptGetContext("spfquery", argc, argv, options, 0);
 	poptSetOtherOptionHelp(pc, "-i IP [-s SENDER] [-H HELO] [OPTION...]");
 	while ((rc = poptGetNextOpt(pc)) > 0)
