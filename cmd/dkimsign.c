@@ -1,9 +1,10 @@
 /*
  * dkimsign: read a message on stdin, write it to stdout with one
- * DKIM-Signature field per -s/-k pair prepended (RFC 6376, RFC 8463).
- * Every other byte is copied unchanged.  When signing is impossible the
- * input is still copied unchanged and the exit status says why
- * (DESIGN.md "Nothing is lost").
+ * DKIM-Signature field per -s/-k pair prepended (RFC 6376, RFC 8463), and
+ * with --domainkeys a DomainKey-Signature field too (RFC 4870), all from
+ * one pass over the body.  Every other byte is copied unchanged.  When
+ * signing is impossible the input is still copied unchanged and the exit
+ * status says why (DESIGN.md "Nothing is lost").
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 #include "common/canon.h"
 #include "common/cli.h"
 #include "common/crypto.h"
+#include "common/dk.h"
 #include "common/dkim.h"
 #include "common/msg.h"
 #include "common/result.h"
@@ -36,6 +38,7 @@ enum {
 	OPT_DOMAIN = 1,
 	OPT_SELECTOR,
 	OPT_KEY,
+	OPT_DOMAINKEYS,
 };
 
 static char *opt_alg;
@@ -46,6 +49,8 @@ static int opt_length;
 static char *opt_expire;
 static char *opt_identity;
 static char *opt_time;
+static int opt_dk;             /* --domainkeys given */
+static char *opt_dk_canon;     /* its optional argument */
 
 static char **domains, **selectors, **keyfiles;
 static size_t ndomains, nselectors, nkeyfiles;
@@ -79,6 +84,10 @@ static struct poptOption options[] = {
 	"[LOCAL]@DOMAIN"},
     {"timestamp", 't', POPT_ARG_STRING, &opt_time, 0,
 	"signature time t= (default: now)", "UNIXTIME"},
+    {"domainkeys", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL,
+	OPT_DOMAINKEYS, "also add a DomainKey-Signature (RFC 4870, historic) "
+	"with the first RSA -s/-k pair; canonicalization nofws (default) or "
+	"simple", "nofws|simple"},
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP
     POPT_TABLEEND};
@@ -196,6 +205,41 @@ load_key(const char *path, struct crypto_privkey **key)
 	return 0;
 }
 
+/* RFC 4870 3.3 d=: a verifier accepts a DomainKeys signature only when
+ * the sending address (Sender, else From) is in d= or below it.  Signing
+ * anyway is what the user asked for, but say that it cannot pass. */
+static void
+warn_sending_address(struct msg *m, const char *d)
+{
+	size_t nf = msg_nfields(m), i, *all = xcalloc(nf + 1, sizeof(size_t));
+	char *local = NULL, *domain = NULL;
+	const char *why = NULL;
+	bool sender = false;
+
+	for (i = 0; i < nf; i++)
+		all[i] = i;
+	if (dk_sending_address(m, all, nf, &local, &domain, &sender,
+	    &why) < 0)
+		warn("DomainKeys: %s: verifiers will not accept the "
+		    "signature", why);
+	else if (!dkim_domain_within(domain, strlen(domain), d)) {
+		/* bytes from the message: keep the message on one line */
+		for (i = 0; local[i] != '\0'; i++)
+			if ((unsigned char)local[i] < 0x20 || local[i] == 0x7f)
+				local[i] = '?';
+		for (i = 0; domain[i] != '\0'; i++)
+			if ((unsigned char)domain[i] < 0x20 ||
+			    domain[i] == 0x7f)
+				domain[i] = '?';
+		warn("DomainKeys: the sending address (%s) %s@%s is not in "
+		    "%s: verifiers will not accept the signature",
+		    sender ? "Sender" : "From", local, domain, d);
+	}
+	free(local);
+	free(domain);
+	free(all);
+}
+
 /* Write the mbox line, the new fields, then the rest of the input. */
 static int
 write_signed(struct msg *m, char **fields, size_t n)
@@ -250,8 +294,9 @@ main(int argc, char **argv)
 	struct msg *m = NULL;
 	enum msg_status mst;
 	enum canon_alg hc = CANON_RELAXED, bc = CANON_RELAXED;
+	enum canon_alg dkc = CANON_DK_NOFWS;
 	char **headers = NULL, **fields = NULL, *err = NULL;
-	size_t nheaders = 0, npairs, i;
+	size_t nheaders = 0, npairs, nconf = 0, i;
 	int64_t timestamp, expire = 0;
 	int rc, status = 0;
 
@@ -268,6 +313,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_KEY:
 			push(&keyfiles, &nkeyfiles, arg);
+			break;
+		case OPT_DOMAINKEYS:
+			opt_dk = 1;
+			free(opt_dk_canon);
+			opt_dk_canon = arg != NULL ? xstrdup(arg) : NULL;
 			break;
 		}
 		free((void *)arg);
@@ -307,6 +357,10 @@ main(int argc, char **argv)
 	if (opt_canon != NULL && parse_canon(opt_canon, &hc, &bc) < 0)
 		usage_error(pc, "-c %s: not simple or relaxed, or "
 		    "HEADER/BODY of those", opt_canon);
+	if (opt_dk_canon != NULL && canon_parse(opt_dk_canon,
+	    strlen(opt_dk_canon), 1, &dkc) < 0)
+		usage_error(pc, "--domainkeys=%s: not nofws or simple (RFC "
+		    "4870 3.4)", opt_dk_canon);
 	timestamp = (int64_t)time(NULL);
 	if (opt_time != NULL && parse_time(opt_time, &timestamp) < 0)
 		usage_error(pc, "-t %s: not a Unix time", opt_time);
@@ -317,7 +371,10 @@ main(int argc, char **argv)
 	if (opt_headers != NULL)
 		headers = split_headers(opt_headers, &nheaders);
 
-	conf = xcalloc(npairs, sizeof(*conf));
+	/* the DomainKeys configuration, if any, comes last: its field is
+	 * then written right above the fields it signs (RFC 4870 3.5.6) */
+	nconf = npairs + (opt_dk ? 1 : 0);
+	conf = xcalloc(nconf, sizeof(*conf));
 	keys = xcalloc(npairs, sizeof(*keys));
 	for (i = 0; i < npairs; i++) {
 		conf[i].domain = domains[ndomains == 1 ? 0 : i];
@@ -333,6 +390,15 @@ main(int argc, char **argv)
 		conf[i].expire = expire;
 		if (dkim_sign_conf_check(&conf[i], &err) < 0)
 			usage_error(pc, "%s", err);
+	}
+	if (opt_dk) {
+		struct dkim_sign_conf *dk = &conf[npairs];
+		dk->kind = DKIM_KIND_DOMAINKEYS;
+		dk->hcanon = dk->bcanon = dkc;
+		dk->headers = (const char *const *)headers;
+		dk->nheaders = nheaders;
+		/* domain, selector and key: the first RSA pair, once the
+		 * keys are loaded */
 	}
 	poptFreeContext(pc);
 
@@ -352,6 +418,21 @@ main(int argc, char **argv)
 			status = EX_CONFIG;
 		}
 	}
+	if (status == 0 && opt_dk) {
+		/* DomainKeys is rsa-sha1 only (RFC 4870 3.3 a=) */
+		for (i = 0; i < npairs; i++)
+			if (crypto_privkey_type(keys[i]) == CRYPTO_KEY_RSA)
+				break;
+		if (i == npairs) {
+			error("--domainkeys: no RSA key among the -k files "
+			    "(DomainKeys is rsa-sha1 only)");
+			status = EX_CONFIG;
+		} else {
+			conf[npairs].domain = conf[i].domain;
+			conf[npairs].selector = conf[i].selector;
+			conf[npairs].key = keys[i];
+		}
+	}
 
 	m = msg_read_fd(STDIN_FILENO, &mst);
 	if (m == NULL) {
@@ -368,13 +449,15 @@ main(int argc, char **argv)
 		    "signed)");
 		status = EX_DATAERR;
 	}
-	if (status == 0 && dkim_sign(m, conf, npairs, &fields, &err) < 0) {
+	if (status == 0 && opt_dk)
+		warn_sending_address(m, conf[npairs].domain);
+	if (status == 0 && dkim_sign(m, conf, nconf, &fields, &err) < 0) {
 		error("signing: %s", err);
 		free(err);
 		status = EX_SOFTWARE;
 	}
 	if (status == 0) {
-		if (write_signed(m, fields, npairs) < 0) {
+		if (write_signed(m, fields, nconf) < 0) {
 			syserror("writing the output");
 			status = EX_IOERR;
 		}
@@ -384,7 +467,7 @@ main(int argc, char **argv)
 	}
 	status = finish_output(status);
 out:
-	dkim_fields_free(fields, npairs);
+	dkim_fields_free(fields, nconf);
 	msg_free(m);
 	for (i = 0; i < npairs; i++)
 		crypto_privkey_free(keys[i]);
@@ -393,6 +476,7 @@ out:
 	for (i = 0; i < nheaders; i++)
 		free(headers[i]);
 	free(headers);
+	free(opt_dk_canon);
 	cli_free();
 	return status;
 }

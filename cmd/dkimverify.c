@@ -1,6 +1,7 @@
 /*
  * dkimverify: verify the DKIM signatures of a message (RFC 6376, RFC 8463,
- * RFC 8301 policy) and print one RFC 8601 result per signature; with
+ * RFC 8301 policy) and its DomainKeys signatures (RFC 4870), and print one
+ * RFC 8601 result per signature; with
  * --filter, prepend one Authentication-Results field instead; with FILE
  * operands, verify each file and print a summary (DESIGN.md "dkimverify").
  */
@@ -29,6 +30,12 @@
  * in practice; anything above this is a typo). */
 #define MAX_KEY_BITS 16384
 
+/* Smallest --min-key-bits accepted.  Below DKIM_MIN_RSA_BITS it only
+ * lowers the floor for DomainKeys (RFC 8301 3.2 still holds for DKIM):
+ * RFC 4871 3.3.3, written while DomainKeys was current, had verifiers
+ * handle keys from 512 bits, and old DomainKeys mail used them. */
+#define MIN_KEY_BITS 512
+
 static int opt_filter;
 static char *opt_authserv;
 static char *opt_min_bits;
@@ -42,8 +49,8 @@ static struct poptOption options[] = {
 	"authserv-id for Authentication-Results (default: the host name); "
 	"existing fields with this id are removed", "ID"},
     {"min-key-bits", '\0', POPT_ARG_STRING, &opt_min_bits, 0,
-	"smallest RSA key that can pass (default and minimum 1024, RFC 8301)",
-	"BITS"},
+	"smallest RSA key that can pass (default 1024; DKIM never below 1024, "
+	"RFC 8301; DomainKeys down to 512)", "BITS"},
     {"time", '\0', POPT_ARG_STRING, &opt_time, 0,
 	"verify as of this time (t= and x= checks) instead of now",
 	"UNIXTIME"},
@@ -370,10 +377,11 @@ main(int argc, char **argv)
 	}
 	vopts.min_key_bits = DKIM_MIN_RSA_BITS;
 	if (opt_min_bits != NULL) {
-		if (parse_num(opt_min_bits, DKIM_MIN_RSA_BITS, MAX_KEY_BITS,
+		if (parse_num(opt_min_bits, MIN_KEY_BITS, MAX_KEY_BITS,
 		    &v) < 0)
 			usage_error(pc, "--min-key-bits=%s: not a number from "
-			    "1024 (RFC 8301) to 16384", opt_min_bits);
+			    "%d to %d", opt_min_bits, MIN_KEY_BITS,
+			    MAX_KEY_BITS);
 		vopts.min_key_bits = (unsigned)v;
 	}
 	vopts.now = (int64_t)time(NULL);

@@ -8,11 +8,14 @@
  * fields to prepend, folded at DKIM_FOLD_COLUMN in the message's line-ending
  * convention.
  *
- * Verification: dkim_verify() checks every DKIM-Signature (up to
- * DKIM_MAX_SIGNATURES) in ONE pass over the body and returns one result per
- * signature field, in header order.  DomainKey-Signature fields get a
- * result too (kind DKIM_KIND_DOMAINKEYS), so a later DomainKeys verifier
- * can fill the same array and share the body pass (struct dkim_body).
+ * Verification: dkim_verify() checks every DKIM-Signature and
+ * DomainKey-Signature (up to DKIM_MAX_SIGNATURES in all) in ONE pass over
+ * the body and returns one result per signature field, in header order.
+ *
+ * DomainKeys (RFC 4870) lives in common/dk.h; it reuses this module's
+ * types (a configuration with kind DKIM_KIND_DOMAINKEYS, results of that
+ * kind) and its body pass, so dkim_sign() and dkim_verify() handle both
+ * kinds of signature in the same single pass.
  *
  * Nothing here prints, exits or reads stdin; DNS goes through common/dns.h
  * and crypto through common/crypto.h.
@@ -50,6 +53,11 @@
  * allow this much clock skew (seconds) before doing so. */
 #define DKIM_CLOCK_SKEW 300
 
+enum dkim_kind {
+	DKIM_KIND_DKIM,       /* DKIM-Signature, RFC 6376 */
+	DKIM_KIND_DOMAINKEYS, /* DomainKey-Signature, RFC 4870 (common/dk.h) */
+};
+
 /* ------------------------------------------------------------ signing */
 
 /*
@@ -68,8 +76,16 @@
  *  identity: i= as "[local-part]@domain" (raw; bytes that are not
  *    dkim-safe-char are written as dkim-quoted-printable), or NULL.
  *  timestamp: t=.  expire: if > 0, x= = timestamp + expire.
+ *
+ * kind DKIM_KIND_DOMAINKEYS asks for a DomainKey-Signature instead (RFC
+ * 4870, see common/dk.h): key must be RSA (a=rsa-sha1), hcanon is
+ * CANON_DK_NOFWS or CANON_DK_SIMPLE (bcanon is ignored), headers selects
+ * the fields as above (NULL: the same default list, plus Sender); oversign,
+ * body_length, identity, timestamp and expire do not exist in DomainKeys
+ * and are ignored.
  */
 struct dkim_sign_conf {
+	enum dkim_kind kind;              /* 0: DKIM */
 	const char *domain;               /* d= */
 	const char *selector;             /* s= */
 	const struct crypto_privkey *key; /* borrowed */
@@ -90,10 +106,11 @@ struct dkim_sign_conf {
 int dkim_sign_conf_check(const struct dkim_sign_conf *c, char **err);
 
 /* Sign m with conf[0..n) in one body pass.  On success returns 0 and
- * *fields = n strings "DKIM-Signature: ...<eol>" in conf order, to be
- * written (in that order, first on top) before the message's first header
- * field.  On failure (no From field, body read error, crypto error) returns
- * -1 with *err.  m must have msg_status() == MSG_OK. */
+ * *fields = n strings "DKIM-Signature: ...<eol>" (or "DomainKey-Signature:
+ * ...<eol>" for a DomainKeys configuration) in conf order, to be written
+ * (in that order, first on top) before the message's first header field.
+ * On failure (no From field, body read error, crypto error) returns -1
+ * with *err.  m must have msg_status() == MSG_OK. */
 int dkim_sign(struct msg *m, const struct dkim_sign_conf *conf, size_t n,
     char ***fields, char **err);
 void dkim_fields_free(char **fields, size_t n); /* NULL is a no-op */
@@ -110,14 +127,14 @@ char *dkim_sign_field(struct msg *m, const struct crypto_privkey *key,
 
 /* ------------------------------------------------------- verification */
 
+/* min_key_bits: the smallest RSA key that can pass.  For DKIM, values
+ * under DKIM_MIN_RSA_BITS are raised to it (RFC 8301 3.2 is a MUST).
+ * DomainKeys predates RFC 8301, so there the value is used as given, which
+ * lets a user accept the 512-bit keys of old DomainKeys mail; 0 means
+ * DKIM_MIN_RSA_BITS for both. */
 struct dkim_verify_opts {
-	unsigned min_key_bits; /* RSA floor; values under DKIM_MIN_RSA_BITS are raised to it */
+	unsigned min_key_bits;
 	int64_t now;           /* "now" for t= and x= (Unix time) */
-};
-
-enum dkim_kind {
-	DKIM_KIND_DKIM,       /* DKIM-Signature, RFC 6376 */
-	DKIM_KIND_DOMAINKEYS, /* DomainKey-Signature, RFC 4870 */
 };
 
 /*
@@ -130,10 +147,12 @@ enum dkim_kind {
  *   policy     it is not acceptable here: RSA key too small, rsa-sha1,
  *              From not exactly once, too many signatures
  *   temperror  the key could not be fetched (DNS timeout, SERVFAIL)
- *   neutral    not evaluated (DomainKeys, for now)
  * reason: a short text for the RFC 8601 comment, or NULL.  d, s, a, i: tag
  * values as written (i decoded from dkim-quoted-printable), NULL when
  * absent; b: the first 8 characters of b= (RFC 6008 header.b), or NULL.
+ * DomainKeys results set d and s only, and from: the sending address
+ * (RFC 4870: the Sender field's mailbox, else the From field's), with
+ * sender true when it came from Sender; NULL when it could not be found.
  * All owned by the result.
  */
 struct dkim_result {
@@ -145,6 +164,8 @@ struct dkim_result {
 	char *a;
 	char *i;
 	char *b;
+	char *from;        /* DomainKeys sending address, "local@domain" */
+	bool sender;       /* ... taken from the Sender field */
 	bool testing;      /* key record t=y (RFC 6376 3.6.1) */
 	unsigned key_bits; /* 0 when no key was loaded */
 	size_t field;      /* index of the signature field in the message */
@@ -170,7 +191,9 @@ enum res dkim_verdict(const struct dkim_results *r);
 
 /* Add one result to an Authentication-Results builder as
  * "dkim=RESULT (reason) header.d=... header.s=... header.a=... header.b=...
- * [header.i=...]" (method "domainkeys" for DomainKeys). */
+ * [header.i=...]", or for DomainKeys "domainkeys=RESULT (reason)
+ * header.d=... header.s=... header.from=..." (header.sender=... when the
+ * sending address came from Sender; RFC 8601 registers both). */
 void dkim_result_ar(const struct dkim_result *r, struct ar *a);
 
 /* ------------------------------------------------------------ body pass */
@@ -193,5 +216,71 @@ int dkim_body_run(struct dkim_body *b, struct msg *m, char **err);
 /* Whole canonical body length seen by consumer i (valid after run). */
 uint64_t dkim_body_length(const struct dkim_body *b, size_t i);
 void dkim_body_free(struct dkim_body *b); /* NULL is a no-op */
+
+/* ------------------------------------------ shared with common/dk.c */
+
+/*
+ * Pieces DKIM and DomainKeys share, exported for common/dk.c only (other
+ * callers use the functions above).
+ */
+
+/* RFC 5321 4.1.2 sub-domain *("." sub-domain), with at least minlabels
+ * labels (2 for d=, 1 for s=), each at most 63 octets, 253 in all. */
+bool dkim_is_name(const char *s, size_t len, size_t minlabels);
+
+/* True when dom (len bytes) is d or a subdomain of d, case-insensitively
+ * (RFC 6376 3.5 i=, RFC 4870 3.3 d=). */
+bool dkim_domain_within(const char *dom, size_t len, const char *d);
+
+/* True when name (len bytes) is one of RFC 6376 5.4.1's recommended
+ * header fields (the default h= list), case-insensitively. */
+bool dkim_is_default_header(const char *name, size_t len);
+
+/* Most names accepted in a signature's h= list.  RFC 6376 and RFC 4870
+ * set no limit, but selecting fields costs names x fields per signature,
+ * so a hostile h= of millions of names (an 8 MiB header allows that) must
+ * be refused; real lists, over-signed, have a few dozen. */
+#define DKIM_MAX_H_NAMES 1024
+
+/* A colon-separated list of header field names (RFC 6376 3.5 h=, RFC 4870
+ * 3.3 h=), FWS around names dropped.  NULL on a syntax error or more than
+ * DKIM_MAX_H_NAMES names; free with dkim_strv_free(). */
+char **dkim_parse_h(const char *s, size_t len, size_t *n);
+void dkim_strv_free(char **v, size_t n); /* NULL is a no-op */
+
+/* A public key record (RFC 6376 3.6.1; RFC 4870 3.2.3 is a subset with
+ * g=).  p/plen: the decoded key bytes (owned); g: the g= value (owned), or
+ * NULL when the tag is absent. */
+struct dkim_key {
+	enum crypto_key_type type; /* k=, default rsa */
+	unsigned char *p;
+	size_t plen;
+	char *g;
+	bool testing;      /* t=y */
+	bool strict;       /* t=s */
+	bool sha1, sha256; /* h= allows (both when h= is absent) */
+};
+
+/* Fetch and parse SELECTOR._domainkey.DOMAIN (RFC 6376 3.6.2, RFC 4870
+ * 3.2): of several TXT records the first valid one is used.  Returns
+ * RES_PASS with *k filled (free with dkim_key_clear()), or the result the
+ * signature gets (RES_PERMERROR: not found, syntax, revoked; RES_TEMPERROR:
+ * DNS failure) with *reason (caller frees). */
+enum res dkim_key_fetch(struct dns_ctx *dns, const char *selector,
+    const char *domain, struct dkim_key *k, char **reason);
+void dkim_key_clear(struct dkim_key *k);
+
+/* Folding writer for generated fields (RFC 5322 2.2.3): tokens are added
+ * with a space before them when space is true, and a line break (eol plus
+ * one SP) is put first when a token would pass DKIM_FOLD_COLUMN. */
+struct dkim_fold {
+	struct buf *b;
+	size_t col;
+	const char *eol;
+};
+void dkim_fold_add(struct dkim_fold *f, const char *tok, bool space);
+/* A base64 value, broken anywhere to fit (b=, RFC 6376 3.5, RFC 4870
+ * 3.3). */
+void dkim_fold_b64(struct dkim_fold *f, const char *s);
 
 #endif

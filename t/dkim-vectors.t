@@ -2,15 +2,9 @@
 # t/vectors/dkim-corpus/*/expected.tsv, through the dkimverify program
 # against t/dnsd.py serving the row's zone (and dns-errors.tsv: names that
 # time out or SERVFAIL).  A row passes when our result word is `expected`
-# or one of `also_ok`.  DomainKeys rows are TODO until DomainKeys
-# verification exists (they are reported as domainkeys=neutral).
+# or one of `also_ok`.  DomainKeys rows (type DK) count like the others.
 . "${SOURCE:-t}/lib.sh"
 plan_lazy
-
-todo_result() { # description: a known failure (TAP TODO), not counted
-	_tap_n=$((_tap_n + 1))
-	echo "not ok $_tap_n - $1 # TODO DomainKeys issue"
-}
 
 right=0
 rows=0
@@ -33,7 +27,6 @@ run_set() { # name dir
 			case $_st in
 			ok) _tap_result 0 "$_a" ;;
 			fail) _tap_result 1 "$_a" ;;
-			todo) todo_result "$_a" ;;
 			score) right=$((right + _a)); rows=$((rows + _b)) ;;
 			esac
 		done < "$T/rows"
@@ -46,5 +39,6 @@ for d in "$VECTORS"/dkim-corpus/*/; do
 	d=${d%/}
 	[ -f "$d/expected.tsv" ] && run_set "dkim-corpus/${d##*/}" "$d"
 done
-diag "score: $right of $rows rows right (DomainKeys rows are TODO)"
+diag "score: $right of $rows rows right"
+is "$rows" "$right" "every row right ($right of $rows)"
 done_testing

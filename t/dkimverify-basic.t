@@ -18,7 +18,8 @@ for o in --filter --authserv-id --min-key-bits --time --nameserver --dns-timeout
 done
 run_status 64 "--filter with FILE operands" $VERIFY --filter "$A3" < "$A3"
 is "" "$(cat "$T/out")" "... nothing written"
-run_status 64 "--min-key-bits below 1024 (RFC 8301)" $VERIFY --min-key-bits=512 < "$A3"
+run_status 64 "--min-key-bits below 512" $VERIFY --min-key-bits=511 < "$A3"
+run_status 64 "--min-key-bits not a number" $VERIFY --min-key-bits=big < "$A3"
 run_status 64 "--time not a number" $VERIFY --time=yesterday < "$A3"
 run_status 64 "-A with a line break" $VERIFY --filter -A 'a
 b' < "$A3"
@@ -56,9 +57,20 @@ sed 's/^brisbane\._domainkey\.football\.example\.com\. IN TXT "v=DKIM1; /&t=y; /
 run_status 0 "t=y key: still a pass" "$BIN/dkimverify" --dns-zone="$T/zone.testing" --nameserver=127.0.0.1@1 < "$A3"
 like '^dkim=pass \(key in test mode\)' "$(sed -n 1p "$T/out")" "... reported as test mode"
 
-# DomainKeys, not verified yet
-run_status 1 "DomainKey-Signature only: exit 1" $VERIFY < "$V/messages/maildkim-good_dk_gmail.txt"
-like '^domainkeys=neutral \(not supported\) header.d=gmail.com' "$(cat "$T/out")" "... domainkeys=neutral (not supported)"
+# DomainKeys (t/domainkeys-*.t has the rest)
+run_status 0 "DomainKey-Signature only: exit 0" $VERIFY < "$V/messages/maildkim-good_dk_gmail.txt"
+is 'domainkeys=pass (key in test mode) header.d=gmail.com header.s=beta header.from=jasonalonzolong@gmail.com' \
+	"$(cat "$T/out")" "... domainkeys=pass, with the sending address"
+
+# --min-key-bits below 1024 lowers the floor for DomainKeys only
+MD=$VECTORS/dkim-corpus/mail-dkim
+MDV="$BIN/dkimverify --dns-zone=$MD/zone.txt --nameserver=127.0.0.1@1 --dns-timeout=1"
+run_status 1 "512-bit DomainKeys key: exit 1" $MDV < "$MD/messages/good_dk_3.txt"
+like '^domainkeys=policy \(key too small: 512 bits\)' "$(cat "$T/out")" "... policy (key too small)"
+run_status 0 "... --min-key-bits=512: exit 0" $MDV --min-key-bits=512 < "$MD/messages/good_dk_3.txt"
+like '^domainkeys=pass header.d=messiah.edu' "$(cat "$T/out")" "... domainkeys=pass"
+run_status 1 "512-bit DKIM key with --min-key-bits=512: still exit 1 (RFC 8301)" $MDV --min-key-bits=512 < "$MD/messages/goodkey_3.txt"
+like '^dkim=policy \(key too small: 512 bits\)' "$(cat "$T/out")" "... dkim=policy (key too small)"
 
 # the cap: signatures past 8 are policy, not looked up
 { i=0; while [ $i -lt 10 ]; do sed -n '1,3p' "$A3" | sed "s/s=brisbane/s=n$i/"; sed -n '4,7p' "$A3"; i=$((i + 1)); done; sed '1,15d' "$A3"; } > "$T/many"

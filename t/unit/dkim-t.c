@@ -685,16 +685,22 @@ test_verify_cases(void)
 		dkim_results_free(rs);
 		dns_free(c2);
 	}
-	/* DomainKey-Signature: reported, not evaluated */
+	/* DomainKey-Signature: evaluated by common/dk.c (t/unit/dk-t.c);
+	 * here only that it gets its kind and line in the same array */
 	{
 		struct msg *m = msg_str("DomainKey-Signature: a=rsa-sha1; "
-		    "q=dns; c=nofws; s=beta; d=gmail.com; b=AAAA\r\n"
-		    "From: a@gmail.com\r\n\r\nx\r\n");
+		    "q=dns; c=nofws; s=nokey; d=example.com; b=AAAA\r\n"
+		    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=ok; "
+		    "h=from; bh=AAAA; b=AAAA\r\n"
+		    "From: a@example.com\r\n\r\nx\r\n");
 		struct dkim_results *rs = verify(m, c, 1700000000);
 		char *s = line(&rs->r[0]);
-		is_string("domainkeys=neutral (not supported) header.d=gmail.com "
-		    "header.s=beta header.a=rsa-sha1 header.b=AAAA", s,
-		    "DomainKeys: neutral (not supported)");
+		is_int(2, (long long)rs->n, "DomainKeys and DKIM: two results");
+		is_string("domainkeys=permerror (key not found) "
+		    "header.d=example.com header.s=nokey "
+		    "header.from=a@example.com", s,
+		    "DomainKeys result first (header order)");
+		is_int(DKIM_KIND_DKIM, rs->r[1].kind, "then the DKIM one");
 		free(s);
 		dkim_results_free(rs);
 		msg_free(m);
