@@ -300,7 +300,7 @@ main(int argc, char **argv)
 	int64_t timestamp, expire = 0;
 	int rc, status = 0;
 
-	util_set_program("dkimsign");
+	cli_init("dkimsign");
 	pc = poptGetContext("dkimsign", argc, (const char **)argv, options, 0);
 	while ((rc = poptGetNextOpt(pc)) >= 0) {
 		const char *arg = poptGetOptArg(pc);

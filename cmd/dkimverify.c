@@ -264,6 +264,27 @@ filter(void)
 		return status;
 	}
 	debug_results(NULL, rs);
+	if (verdict_exit(dkim_verdict(rs)) == EX_TEMPFAIL) {
+		/* Nothing passed and a temporary DNS error stood in the way:
+		 * the job could not be done now (DESIGN.md "Nothing is lost"),
+		 * so copy the message unchanged and let the MTA retry. */
+		size_t i;
+
+		for (i = 0; i < rs->n; i++)
+			if (rs->r[i].result == RES_TEMPERROR)
+				break;
+		error("d=%s s=%s: %s: try again later",
+		    i < rs->n && rs->r[i].d ? rs->r[i].d : "?",
+		    i < rs->n && rs->r[i].s ? rs->r[i].s : "?",
+		    i < rs->n && rs->r[i].reason ? rs->r[i].reason :
+		    "temporary DNS error");
+		status = msg_write_all(m, stdout) < 0 ? EX_IOERR : EX_TEMPFAIL;
+		if (status == EX_IOERR)
+			syserror("writing the output");
+		dkim_results_free(rs);
+		msg_free(m);
+		return status;
+	}
 	a = results_ar(rs);
 	field = ar_field(a, msg_eol(m));
 	if (write_filtered(m, field) < 0) {
@@ -355,7 +376,7 @@ main(int argc, char **argv)
 	long long v;
 	int rc, status;
 
-	util_set_program("dkimverify");
+	cli_init("dkimverify");
 	pc = poptGetContext("dkimverify", argc, (const char **)argv, options,
 	    0);
 	while ((rc = poptGetNextOpt(pc)) >= 0)
