@@ -255,36 +255,6 @@ write_signed(struct msg *m, char **fields, size_t n)
 	return msg_write_range(m, stdout, mlen, msg_size(m));
 }
 
-static int
-finish_output(int status)
-{
-	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF) {
-		if (status != EX_IOERR)
-			syserror("writing the output");
-		return EX_IOERR;
-	}
-	return status;
-}
-
-static void usage_error(poptContext pc, const char *fmt, ...)
-    UTIL_PRINTF(2, 3) UTIL_NORETURN;
-
-/* A usage error: say why, show the usage, exit 64 (nothing read). */
-static void
-usage_error(poptContext pc, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", util_program());
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	poptPrintUsage(pc, stderr, 0);
-	poptFreeContext(pc);
-	exit(EX_USAGE);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -322,51 +292,37 @@ main(int argc, char **argv)
 		}
 		free((void *)arg);
 	}
-	if (rc < -1) {
-		fprintf(stderr, "%s: %s: %s\n", util_program(),
-		    poptBadOption(pc, POPT_BADOPTION_NOALIAS),
-		    poptStrerror(rc));
-		poptPrintUsage(pc, stderr, 0);
-		poptFreeContext(pc);
-		return EX_USAGE;
-	}
-	if (cli.error != NULL)
-		usage_error(pc, "%s", cli.error);
-	if (cli.version) {
-		printf("dkimsign (senderauth) %s\n", PACKAGE_VERSION);
-		poptFreeContext(pc);
-		return finish_output(0);
-	}
+	cli_check_options(pc, rc);
 	if (poptPeekArg(pc) != NULL)
-		usage_error(pc, "unexpected argument: %s", poptPeekArg(pc));
+		cli_usage_error(pc, "unexpected argument: %s", poptPeekArg(pc));
 	if (ndomains == 0 || nselectors == 0 || nkeyfiles == 0)
-		usage_error(pc, "%s", "-d DOMAIN, -s SELECTOR and -k KEYFILE "
+		cli_usage_error(pc, "%s", "-d DOMAIN, -s SELECTOR and -k KEYFILE "
 		    "are required");
 	if (nselectors != nkeyfiles)
-		usage_error(pc, "%s", "give one -k KEYFILE per -s SELECTOR");
+		cli_usage_error(pc, "%s", "give one -k KEYFILE per -s SELECTOR");
 	npairs = nselectors;
 	if (ndomains != 1 && ndomains != npairs)
-		usage_error(pc, "%s", "give one -d DOMAIN, or one per "
+		cli_usage_error(pc, "%s", "give one -d DOMAIN, or one per "
 		    "-s/-k pair");
 	if (opt_alg != NULL && strcmp(opt_alg, "rsa-sha256") != 0 &&
 	    strcmp(opt_alg, "ed25519-sha256") != 0)
-		usage_error(pc, "-a %s: %s", opt_alg,
+		cli_usage_error(pc, "-a %s: %s", opt_alg,
 		    strcmp(opt_alg, "rsa-sha1") == 0 ?
 		    "refused, RFC 8301 forbids rsa-sha1" :
 		    "not rsa-sha256 or ed25519-sha256");
 	if (opt_canon != NULL && parse_canon(opt_canon, &hc, &bc) < 0)
-		usage_error(pc, "-c %s: not simple or relaxed, or "
+		cli_usage_error(pc, "-c %s: not simple or relaxed, or "
 		    "HEADER/BODY of those", opt_canon);
 	if (opt_dk_canon != NULL && canon_parse(opt_dk_canon,
 	    strlen(opt_dk_canon), 1, &dkc) < 0)
-		usage_error(pc, "--domainkeys=%s: not nofws or simple (RFC "
+		cli_usage_error(pc, "--domainkeys=%s: not nofws or simple (RFC "
 		    "4870 3.4)", opt_dk_canon);
 	timestamp = (int64_t)time(NULL);
 	if (opt_time != NULL && parse_time(opt_time, &timestamp) < 0)
-		usage_error(pc, "-t %s: not a Unix time", opt_time);
+		cli_usage_error(pc, "-t %s: not a Unix time", opt_time);
 	if (opt_expire != NULL && (parse_time(opt_expire, &expire) < 0 ||
 	    expire == 0))
-		usage_error(pc, "-x %s: not a positive number of seconds",
+		cli_usage_error(pc, "-x %s: not a positive number of seconds",
 		    opt_expire);
 	if (opt_headers != NULL)
 		headers = split_headers(opt_headers, &nheaders);
@@ -389,7 +345,7 @@ main(int argc, char **argv)
 		conf[i].timestamp = timestamp;
 		conf[i].expire = expire;
 		if (dkim_sign_conf_check(&conf[i], &err) < 0)
-			usage_error(pc, "%s", err);
+			cli_usage_error(pc, "%s", err);
 	}
 	if (opt_dk) {
 		struct dkim_sign_conf *dk = &conf[npairs];
@@ -465,7 +421,7 @@ main(int argc, char **argv)
 		syserror("writing the output");
 		status = EX_IOERR;
 	}
-	status = finish_output(status);
+	status = cli_finish_output(status);
 out:
 	dkim_fields_free(fields, nconf);
 	msg_free(m);

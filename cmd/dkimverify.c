@@ -67,25 +67,6 @@ static struct dns_ctx *dns;
 static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp;
 static int worst_error; /* EX_NOINPUT or EX_DATAERR seen in batch mode */
 
-static void usage_error(poptContext pc, const char *fmt, ...)
-    UTIL_PRINTF(2, 3) UTIL_NORETURN;
-
-/* A usage error: say why, show the usage, exit 64 (nothing read). */
-static void
-usage_error(poptContext pc, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", util_program());
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	poptPrintUsage(pc, stderr, 0);
-	poptFreeContext(pc);
-	exit(EX_USAGE);
-}
-
 static int
 parse_num(const char *s, long long min, long long max, long long *out)
 {
@@ -356,17 +337,6 @@ batch(const char **files)
 	return EXIT_PASS;
 }
 
-static int
-finish_output(int status)
-{
-	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF) {
-		if (status != EX_IOERR)
-			syserror("writing the output");
-		return EX_IOERR;
-	}
-	return status;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -381,26 +351,12 @@ main(int argc, char **argv)
 	    0);
 	while ((rc = poptGetNextOpt(pc)) >= 0)
 		;
-	if (rc < -1) {
-		fprintf(stderr, "%s: %s: %s\n", util_program(),
-		    poptBadOption(pc, POPT_BADOPTION_NOALIAS),
-		    poptStrerror(rc));
-		poptPrintUsage(pc, stderr, 0);
-		poptFreeContext(pc);
-		return EX_USAGE;
-	}
-	if (cli.error != NULL)
-		usage_error(pc, "%s", cli.error);
-	if (cli.version) {
-		printf("dkimverify (senderauth) %s\n", PACKAGE_VERSION);
-		poptFreeContext(pc);
-		return finish_output(0);
-	}
+	cli_check_options(pc, rc);
 	vopts.min_key_bits = DKIM_MIN_RSA_BITS;
 	if (opt_min_bits != NULL) {
 		if (parse_num(opt_min_bits, MIN_KEY_BITS, MAX_KEY_BITS,
 		    &v) < 0)
-			usage_error(pc, "--min-key-bits=%s: not a number from "
+			cli_usage_error(pc, "--min-key-bits=%s: not a number from "
 			    "%d to %d", opt_min_bits, MIN_KEY_BITS,
 			    MAX_KEY_BITS);
 		vopts.min_key_bits = (unsigned)v;
@@ -408,13 +364,13 @@ main(int argc, char **argv)
 	vopts.now = (int64_t)time(NULL);
 	if (opt_time != NULL) {
 		if (parse_num(opt_time, 0, 999999999999LL, &v) < 0)
-			usage_error(pc, "--time=%s: not a Unix time",
+			cli_usage_error(pc, "--time=%s: not a Unix time",
 			    opt_time);
 		vopts.now = v;
 	}
 	if (opt_authserv != NULL) {
 		if (*opt_authserv == '\0' || has_control(opt_authserv))
-			usage_error(pc, "-A: not a usable authserv-id: \"%s\"",
+			cli_usage_error(pc, "-A: not a usable authserv-id: \"%s\"",
 			    opt_authserv);
 		authserv_id = opt_authserv;
 	} else {
@@ -426,7 +382,7 @@ main(int argc, char **argv)
 	}
 	files = poptGetArgs(pc);
 	if (opt_filter && files != NULL)
-		usage_error(pc, "%s", "--filter reads stdin: no FILE operands");
+		cli_usage_error(pc, "%s", "--filter reads stdin: no FILE operands");
 
 	crypto_init();
 	dns = cli_dns_new(&err);
@@ -445,7 +401,7 @@ main(int argc, char **argv)
 		status = batch(files);
 	else
 		status = verify_print(STDIN_FILENO, NULL);
-	status = finish_output(status);
+	status = cli_finish_output(status);
 	dns_free(dns);
 	poptFreeContext(pc);
 	cli_free();

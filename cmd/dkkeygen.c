@@ -99,26 +99,6 @@ static struct poptOption options[] = {
     POPT_AUTOHELP
     POPT_TABLEEND};
 
-static void UTIL_NORETURN
-usage_error(poptContext ctx, const char *fmt, ...) UTIL_PRINTF(2, 3);
-
-static void
-usage_error(poptContext ctx, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	error("%s", msg);
-	free(msg);
-	poptPrintUsage(ctx, stderr, 0);
-	poptFreeContext(ctx);
-	cli_free();
-	exit(EX_USAGE);
-}
-
 /*
  * RFC 5321 4.1.2 sub-domain = Let-dig [Ldh-str], which RFC 6376 3.1 uses
  * for selectors and 3.5 (d=) for domains.  Checks one name of dot-separated
@@ -647,54 +627,43 @@ main(int argc, char **argv)
 		free(*opt);
 		*opt = poptGetOptArg(ctx);
 	}
-	if (rc < -1)
-		usage_error(ctx, "%s: %s",
-		    poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
-		    poptStrerror(rc));
-	if (cli.error != NULL)
-		usage_error(ctx, "%s", cli.error);
-	if (cli.version) {
-		printf("dkkeygen (senderauth) %s\n", PACKAGE_VERSION);
-		poptFreeContext(ctx);
-		cli_free();
-		return fflush(stdout) == 0 ? 0 : EX_IOERR;
-	}
+	cli_check_options(ctx, rc);
 	if (poptPeekArg(ctx) != NULL)
-		usage_error(ctx, "unexpected argument: %s", poptPeekArg(ctx));
+		cli_usage_error(ctx, "unexpected argument: %s", poptPeekArg(ctx));
 	if (opt_domain == NULL || opt_selector == NULL)
-		usage_error(ctx, "both -d DOMAIN and -s SELECTOR are required");
+		cli_usage_error(ctx, "both -d DOMAIN and -s SELECTOR are required");
 
 	/* A trailing dot names the same domain (RFC 1035 5.1). */
 	n = strlen(opt_domain);
 	if (n > 1 && opt_domain[n - 1] == '.')
 		opt_domain[n - 1] = '\0';
 	if (!valid_name(opt_domain, &why))
-		usage_error(ctx, "-d %s: not a domain name: %s", opt_domain,
+		cli_usage_error(ctx, "-d %s: not a domain name: %s", opt_domain,
 		    why);
 	if (!valid_name(opt_selector, &why))
-		usage_error(ctx, "-s %s: not a selector: %s", opt_selector,
+		cli_usage_error(ctx, "-s %s: not a selector: %s", opt_selector,
 		    why);
 	if (strlen(opt_selector) + strlen(DKIM_KEY_LABEL) +
 	    strlen(opt_domain) + 2 > DNS_NAME_MAX)
-		usage_error(ctx, "%s.%s.%s: longer than %d characters",
+		cli_usage_error(ctx, "%s.%s.%s: longer than %d characters",
 		    opt_selector, DKIM_KEY_LABEL, opt_domain, DNS_NAME_MAX);
 
 	if (opt_check) {
 		if (opt_type != NULL || opt_bits != NULL || opt_testing)
-			usage_error(ctx, "--check takes no -t, -b or "
+			cli_usage_error(ctx, "--check takes no -t, -b or "
 			    "--testing: it reads the key from -k KEYFILE");
 	} else {
 		if (opt_key != NULL)
-			usage_error(ctx, "-k is for --check; a new key is "
+			cli_usage_error(ctx, "-k is for --check; a new key is "
 			    "written to DIR/SELECTOR.private");
 		if (opt_type != NULL && !util_strcaseeq(opt_type, "rsa") &&
 		    !util_strcaseeq(opt_type, "ed25519"))
-			usage_error(ctx, "-t %s: key type must be rsa or "
+			cli_usage_error(ctx, "-t %s: key type must be rsa or "
 			    "ed25519", opt_type);
 		if (opt_bits != NULL) {
 			if (opt_type != NULL &&
 			    util_strcaseeq(opt_type, "ed25519"))
-				usage_error(ctx, "-b is for RSA keys; an "
+				cli_usage_error(ctx, "-b is for RSA keys; an "
 				    "Ed25519 key has a fixed size");
 			errno = 0;
 			ul = strtoul(opt_bits, &end, 10);
@@ -702,7 +671,7 @@ main(int argc, char **argv)
 			    *opt_bits < '0' || *opt_bits > '9' ||
 			    ul < KEYGEN_RSA_MIN_BITS ||
 			    ul > KEYGEN_RSA_MAX_BITS)
-				usage_error(ctx, "-b %s: RSA keys must have "
+				cli_usage_error(ctx, "-b %s: RSA keys must have "
 				    "%d to %d bits (RFC 8301 3.2)", opt_bits,
 				    KEYGEN_RSA_MIN_BITS, KEYGEN_RSA_MAX_BITS);
 			opt_bits_n = (unsigned)ul;

@@ -50,13 +50,6 @@ static struct poptOption options[] = {
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP POPT_TABLEEND};
 
-static void
-usage_error(poptContext ctx, const char *msg)
-{
-	error("%s", msg);
-	poptPrintUsage(ctx, stderr, 0);
-}
-
 static bool
 valid_ip(const char *s)
 {
@@ -64,17 +57,6 @@ valid_ip(const char *s)
 
 	return inet_pton(AF_INET, s, buf) == 1 ||
 	       inet_pton(AF_INET6, s, buf) == 1;
-}
-
-/* stdout is data: a write error there is EX_IOERR (DESIGN.md). */
-static int
-finish_output(int status)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		syserror("writing the output");
-		return EX_IOERR;
-	}
-	return status;
 }
 
 /*
@@ -89,7 +71,7 @@ pass_through(struct msg *m, int status)
 		syserror("copying the message");
 		return EX_IOERR;
 	}
-	return finish_output(status);
+	return cli_finish_output(status);
 }
 
 /* Exit status for a message whose header section cannot be read. */
@@ -140,7 +122,7 @@ run_print(struct msg *m)
 		debug("taken from the %s field (#%ld)",
 		      pra_header_name(pr.header), pr.field + 1);
 		printf("%s\n", pr.address);
-		status = finish_output(EXIT_PASS);
+		status = cli_finish_output(EXIT_PASS);
 	}
 	pra_result_free(&pr);
 	return status;
@@ -177,7 +159,7 @@ run_check(struct msg *m)
 		 * give (RFC 4406 4: the message is malformed). */
 		say_no_pra(&pr);
 		printf("%s\n\n", res_name(RES_PERMERROR));
-		status = finish_output(res_spf_exit(RES_PERMERROR));
+		status = cli_finish_output(res_spf_exit(RES_PERMERROR));
 		goto out;
 	}
 	if ((dns = make_dns()) == NULL) {
@@ -191,7 +173,7 @@ run_check(struct msg *m)
 	}
 	trace_response(&pr, &r);
 	printf("%s\n%s\n", res_name(r.result), pr.address);
-	status = finish_output(res_spf_exit(r.result));
+	status = cli_finish_output(res_spf_exit(r.result));
 out:
 	spf_response_free(&r);
 	pra_result_free(&pr);
@@ -310,7 +292,7 @@ run_filter(struct msg *m)
 		status = EX_IOERR;
 		goto out;
 	}
-	status = finish_output(EXIT_PASS);
+	status = cli_finish_output(EXIT_PASS);
 out:
 	free(fields);
 	spf_response_free(&r);
@@ -332,44 +314,17 @@ main(int argc, const char **argv)
 	poptSetOtherOptionHelp(ctx, "[OPTION...] < message");
 	while ((rc = poptGetNextOpt(ctx)) > 0)
 		;
-	if (rc < -1) {
-		error("%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
-		      poptStrerror(rc));
-		poptPrintUsage(ctx, stderr, 0);
-		status = EX_USAGE;
-		goto out;
-	}
-	if (cli.error != NULL) {
-		usage_error(ctx, cli.error);
-		status = EX_USAGE;
-		goto out;
-	}
-	if (cli.version) {
-		printf("pra (senderauth) %s\n", PACKAGE_VERSION);
-		status = finish_output(0);
-		goto out;
-	}
-	status = EX_USAGE;
-	if (poptPeekArg(ctx) != NULL) {
-		usage_error(ctx, "the message is read from stdin; no operands");
-		goto out;
-	}
-	if (opt_ip == NULL && (opt_filter || opt_helo || opt_authserv)) {
-		usage_error(ctx, "--filter, --helo and -A need --ip");
-		goto out;
-	}
-	if (opt_authserv != NULL && !opt_filter) {
-		usage_error(ctx, "-A/--authserv-id needs --filter");
-		goto out;
-	}
-	if (opt_authserv != NULL && opt_authserv[0] == '\0') {
-		usage_error(ctx, "-A/--authserv-id: empty");
-		goto out;
-	}
-	if (opt_ip != NULL && !valid_ip(opt_ip)) {
-		usage_error(ctx, "--ip: not an IPv4 or IPv6 address");
-		goto out;
-	}
+	cli_check_options(ctx, rc);
+	if (poptPeekArg(ctx) != NULL)
+		cli_usage_error(ctx, "the message is read from stdin; no operands");
+	if (opt_ip == NULL && (opt_filter || opt_helo || opt_authserv))
+		cli_usage_error(ctx, "--filter, --helo and -A need --ip");
+	if (opt_authserv != NULL && !opt_filter)
+		cli_usage_error(ctx, "-A/--authserv-id needs --filter");
+	if (opt_authserv != NULL && opt_authserv[0] == '\0')
+		cli_usage_error(ctx, "-A/--authserv-id: empty");
+	if (opt_ip != NULL && !valid_ip(opt_ip))
+		cli_usage_error(ctx, "--ip: not an IPv4 or IPv6 address");
 
 	m = msg_read_fd(0, &st);
 	if (m == NULL) {

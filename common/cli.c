@@ -7,8 +7,11 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "common/cli.h"
 #include "common/util.h"
@@ -151,4 +154,50 @@ cli_free(void)
 	cli.nameservers = cli.zones = NULL;
 	cli.nnameservers = cli.nzones = 0;
 	cli.error = NULL;
+}
+
+void
+cli_usage_error(poptContext pc, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	error("%s", msg);
+	free(msg);
+	poptPrintUsage(pc, stderr, 0);
+	poptFreeContext(pc);
+	cli_free();
+	exit(EX_USAGE);
+}
+
+void
+cli_check_options(poptContext pc, int rc)
+{
+	if (rc < -1)
+		/* poptStrerror() of this rc, not of a stale variable. */
+		cli_usage_error(pc, "%s: %s",
+		    poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+	if (cli.error != NULL)
+		cli_usage_error(pc, "%s", cli.error);
+	if (cli.version) {
+		printf("%s (%s) %s\n", util_program(), PACKAGE_NAME,
+		    PACKAGE_VERSION);
+		poptFreeContext(pc);
+		cli_free();
+		exit(cli_finish_output(0));
+	}
+}
+
+int
+cli_finish_output(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF) {
+		if (status != EX_IOERR)
+			syserror("writing the output");
+		return EX_IOERR;
+	}
+	return status;
 }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "common/dns.h"
+#include "common/util.h"
 
 struct cli_state {
 	int verbose;         /* count of -v */
@@ -57,6 +58,23 @@ void cli_init(const char *program);
  * files).  Returns NULL with *err set (caller frees) when a nameserver
  * address or a zone file is unusable. */
 struct dns_ctx *cli_dns_new(char **err);
+
+/*
+ * Helpers for the programs' main() (they print and exit, like util's die
+ * family, so only cmd/ calls them):
+ *
+ * cli_check_options: after the poptGetNextOpt() loop ended with rc.  A bad
+ *   option (rc < -1) or a value the shared tables refused (cli.error) is a
+ *   usage error; -V prints "PROGRAM (senderauth) VERSION" and exits 0.
+ * cli_usage_error: "program: message", the usage summary, exit 64 (nothing
+ *   has been read).  Frees pc.
+ * cli_finish_output: flush and close stdout; returns EX_IOERR (after one
+ *   message) when that fails, else status.  Use as the last step of main.
+ */
+void cli_check_options(poptContext pc, int rc);
+void cli_usage_error(poptContext pc, const char *fmt, ...)
+    UTIL_PRINTF(2, 3) UTIL_NORETURN;
+int cli_finish_output(int status);
 
 /* Free what the tables collected. */
 void cli_free(void);
