@@ -279,8 +279,10 @@ alg_find(const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (strlen(algs[i].name) == len &&
-		    memcmp(algs[i].name, s, len) == 0)
+		/* ABNF strings are case-insensitive (RFC 5234 2.3):
+		 * "RSA-SHA256" is rsa-sha256, as OpenDKIM reads it. */
+		if (util_strcaseeq_n(algs[i].name, strlen(algs[i].name), s,
+		    len))
 			return &algs[i];
 	return NULL;
 }
@@ -432,13 +434,15 @@ dkim_body_free(struct dkim_body *b)
  * the bottom-most instance of that field not yet used (RFC 6376 5.4.2;
  * names with no instance left contribute nothing), canonicalised; then the
  * DKIM-Signature field itself (sig/siglen, with the b= value already
- * emptied), canonicalised, without its trailing CRLF.  self is the index of
- * that signature field in m (it never selects itself, RFC 6376 3.5 h=), or
- * SIZE_MAX when signing.
+ * emptied), canonicalised, without its trailing CRLF.  The selection is
+ * literal, as OpenDKIM, dkimpy and Mail::DKIM do it: an h= that names
+ * dkim-signature more often than there are other signatures below selects
+ * the signature being verified itself (with its b=), which RFC 6376 5.4
+ * forbids, and that signature then does not verify.
  */
 static void
 header_hash_input(struct msg *m, enum canon_alg hcanon, char *const *h,
-    size_t nh, size_t self, const char *sig, size_t siglen, struct buf *out)
+    size_t nh, const char *sig, size_t siglen, struct buf *out)
 {
 	size_t nf = msg_nfields(m), k, j, before;
 	bool *used = xcalloc(nf + 1, sizeof(bool));
@@ -447,7 +451,7 @@ header_hash_input(struct msg *m, enum canon_alg hcanon, char *const *h,
 		size_t hl = strlen(h[k]);
 		for (j = nf; j-- > 0;) {
 			const struct msg_field *f;
-			if (used[j] || j == self)
+			if (used[j])
 				continue;
 			f = msg_field(m, j);
 			if (util_strcaseeq_n(f->name, f->namelen, h[k], hl)) {
@@ -663,7 +667,20 @@ sign_names(struct msg *m, const struct dkim_sign_conf *c, size_t *n)
 			}
 		}
 	}
-	*n = cnt;
+	/* RFC 6376 5.4: a signature MUST NOT list its own DKIM-Signature in
+	 * h=, only preexisting ones.  A verifier selects fields bottom-up
+	 * (5.4.2), so a "dkim-signature" beyond the number already present
+	 * would select the new signature itself and never verify: keep at
+	 * most as many as the message has (also under --oversign). */
+	have = count_fields(m, "DKIM-Signature");
+	for (i = k = want = 0; i < cnt; i++) {
+		if (util_strcaseeq(v[i], "dkim-signature") && want++ >= have) {
+			free(v[i]);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*n = k;
 	return v;
 }
 
@@ -731,7 +748,7 @@ dkim_sign_field(struct msg *m, const struct crypto_privkey *key,
 		*err = xstrdup("DKIM-Signature: bad h=");
 		return NULL;
 	}
-	header_hash_input(m, hc, h, nh, SIZE_MAX, field, len, &in);
+	header_hash_input(m, hc, h, nh, field, len, &in);
 	dlen = hash_buf(alg->hash, &in, digest);
 	if (crypto_sign(key, alg->hash, digest, dlen, &sig, &siglen,
 	    err) < 0)
@@ -1236,7 +1253,9 @@ list_has(const char *s, size_t len, const char *word)
 		const char *w = p;
 		size_t n = (size_t)(q - p);
 		trim_fws(&w, &n);
-		if (n == wl && memcmp(w, word, wl) == 0)
+		/* Hash, service and flag names are ABNF strings:
+		 * case-insensitive (RFC 5234 2.3). */
+		if (util_strcaseeq_n(w, n, word, wl))
 			return true;
 		if (colon == NULL)
 			return false;
@@ -1259,17 +1278,20 @@ key_parse(const char *data, size_t len, struct dkim_key *k)
 	if (memchr(data, '\0', len) != NULL ||
 	    tag_parse(data, len, tags, &ntags) != TAG_OK || ntags == 0)
 		return "key record syntax error";
-	/* v= is optional, but if present MUST be "DKIM1" and the first tag */
+	/* v= is optional, but if present MUST be the first tag and MUST be
+	 * "DKIM1", a case-sensitive literal (RFC 6376 3.6.1 key-v-tag is
+	 * %x44.4B.49.4D.31). */
 	t = tag_find(tags, ntags, "v");
-	if (t != NULL && (t != &tags[0] || t->valuelen != 5 ||
-	    memcmp(t->value, "DKIM1", 5) != 0))
+	if (t != NULL && t != &tags[0])
+		return "key record v= is not the first tag";
+	if (t != NULL && (t->valuelen != 5 || memcmp(t->value, "DKIM1", 5) != 0))
 		return "key record v= is not DKIM1";
 	k->type = CRYPTO_KEY_RSA;
 	if ((t = tag_find(tags, ntags, "k")) != NULL) {
-		if (t->valuelen == 3 && memcmp(t->value, "rsa", 3) == 0)
+		/* k= names are case-insensitive ABNF strings. */
+		if (util_strcaseeq_n(t->value, t->valuelen, "rsa", 3))
 			k->type = CRYPTO_KEY_RSA;
-		else if (t->valuelen == 7 &&
-		    memcmp(t->value, "ed25519", 7) == 0)
+		else if (util_strcaseeq_n(t->value, t->valuelen, "ed25519", 7))
 			k->type = CRYPTO_KEY_ED25519;
 		else
 			return "unknown key type";
@@ -1431,7 +1453,7 @@ sig_check(struct sig *sg, struct msg *m, const unsigned char *bh,
 	buf_add(&raw, sg->f->raw, (size_t)(sg->bval_start - sg->f->raw));
 	buf_add(&raw, sg->bval_end, (size_t)(sg->f->value + sg->f->valuelen -
 	    sg->bval_end));
-	header_hash_input(m, sg->hc, sg->h, sg->nh, sg->field, raw.data,
+	header_hash_input(m, sg->hc, sg->h, sg->nh, raw.data,
 	    raw.len, &in);
 	dlen = hash_buf(sg->alg->hash, &in, digest);
 	buf_free(&raw);

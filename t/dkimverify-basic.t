@@ -151,4 +151,18 @@ like 'missing' "$(cat "$T/err")" "... and names the file"
 run_status 65 "batch with a non-message: 65" $VERIFY "$A3" "$T/nohdr"
 run_status 2 "batch, unsigned only: exit 2" $VERIFY "$T/unsigned"
 
+# ABNF strings are case-insensitive (RFC 5234 2.3): a=RSA-SHA256, k=RSA and
+# c=Relaxed/Relaxed are read like their lower-case forms; a v= that is not
+# the key record's first tag is named as such (RFC 6376 3.6.1); an h= that
+# names dkim-signature with no other signature below selects the signature
+# itself (RFC 6376 5.4 forbids it), which does not verify, as in the peers.
+H=$SOURCE/data/diff/hostile
+HV="$BIN/dkimverify --dns-zone=$SOURCE/data/diff/zone.txt --time=1700000100"
+for f in a-uppercase key-kupper c-uppercase; do
+	run_status 0 "$f: pass" $HV < "$H/$f.eml"
+done
+run_status 1 "v= not first in the key record: not a pass" $HV < "$H/key-vnotfirst.eml"
+like 'permerror \(key record v= is not the first tag\)' "$(cat "$T/out")" "... and the reason says so"
+run_status 1 "h= lists the signature itself: not a pass" $HV < "$H/h-lists-dkim-signature.eml"
+
 done_testing

@@ -108,7 +108,7 @@ problem 1 several "$D/good.private" "${N}2 TXT records; a selector must have exa
 problem 1 syntax "$D/good.private" "${N}key record syntax error \\(RFC 6376 3\\.6\\.1\\): \"v=DKIM1; k=rsa; this is not a tag;" "syntax error (the record is shown)"
 problem 1 dup "$D/good.private" "${N}key record syntax error" "tag twice"
 problem 1 notdkim "$D/good.private" "${N}key record v= is not DKIM1 .*\"v=spf1 -all\"$" "SPF record at the name"
-problem 1 vnotfirst "$D/good.private" "${N}key record v= is not DKIM1" "v= not first"
+problem 1 vnotfirst "$D/good.private" "${N}key record v= is not the first tag" "v= not first"
 problem 1 nop "$D/good.private" "${N}key record has no p=" "no p="
 problem 1 badb64 "$D/good.private" "${N}bad key data" "p= not base64"
 problem 1 notakey "$D/good.private" "${N}p= is not a valid RSA public key" "p= not a key"
