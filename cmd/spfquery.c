@@ -27,20 +27,24 @@
 
 static char *opt_ip, *opt_sender, *opt_helo, *opt_receiver, *opt_scope;
 static char *opt_authserv, *opt_lint, *opt_defexp, *opt_max_void;
+static char *opt_identity, *opt_pra;
 static int opt_sender_id, opt_filter, opt_trace;
 
 /* libspf2's spfquery spells some options with one dash (-ip=, -sender=,
  * -helo=, -default-explanation=): hidden copies with POPT_ARGFLAG_ONEDASH
  * accept those, so --help shows only the double-dash names. */
 #define LIBSPF2 (POPT_ARGFLAG_ONEDASH | POPT_ARGFLAG_DOC_HIDDEN)
+/* Perl Mail::SPF's spfquery names some options differently (--identity,
+ * --ip-address, --helo-identity, --mfrom, --pra, --hostname, --def-exp):
+ * hidden synonyms accept those too. */
+#define MAILSPF POPT_ARGFLAG_DOC_HIDDEN
 
 static struct poptOption options[] = {
     {"ip", 'i', POPT_ARG_STRING, &opt_ip, 0,
      "the SMTP client's address, IPv4 or IPv6", "IP"},
     {"sender", 's', POPT_ARG_STRING, &opt_sender, 0,
      "the MAIL FROM address; empty: postmaster@HELO", "ADDRESS"},
-    {"helo", 'H', POPT_ARG_STRING, &opt_helo, 0, "the HELO/EHLO name",
-     "NAME"},
+    {"helo", 'H', POPT_ARG_STRING, &opt_helo, 0, "the HELO/EHLO name", "NAME"},
     {"receiver", 'r', POPT_ARG_STRING, &opt_receiver, 0,
      "this host's name, for %{r} and receiver=", "NAME"},
     {"scope", '\0', POPT_ARG_STRING, &opt_scope, 0,
@@ -67,6 +71,18 @@ static struct poptOption options[] = {
     {"helo", '\0', POPT_ARG_STRING | LIBSPF2, &opt_helo, 0, NULL, NULL},
     {"default-explanation", '\0', POPT_ARG_STRING | LIBSPF2, &opt_defexp, 0,
      NULL, NULL},
+    {"name", '\0', POPT_ARG_STRING | LIBSPF2, &opt_receiver, 0, NULL, NULL},
+    {"ip-address", '\0', POPT_ARG_STRING | MAILSPF, &opt_ip, 0, NULL, NULL},
+    {"identity", '\0', POPT_ARG_STRING | MAILSPF, &opt_identity, 0, NULL, NULL},
+    {"id", '\0', POPT_ARG_STRING | MAILSPF, &opt_identity, 0, NULL, NULL},
+    {"helo-identity", '\0', POPT_ARG_STRING | MAILSPF, &opt_helo, 0, NULL,
+     NULL},
+    {"helo-id", '\0', POPT_ARG_STRING | MAILSPF, &opt_helo, 0, NULL, NULL},
+    {"mfrom", 'm', POPT_ARG_STRING | MAILSPF, &opt_sender, 0, NULL, NULL},
+    {"mail-from", '\0', POPT_ARG_STRING | MAILSPF, &opt_sender, 0, NULL, NULL},
+    {"pra", '\0', POPT_ARG_STRING | MAILSPF, &opt_pra, 0, NULL, NULL},
+    {"hostname", '\0', POPT_ARG_STRING | MAILSPF, &opt_receiver, 0, NULL, NULL},
+    {"def-exp", '\0', POPT_ARG_STRING | MAILSPF, &opt_defexp, 0, NULL, NULL},
     CLI_DNS_OPTIONS,
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP POPT_TABLEEND};
@@ -363,6 +379,26 @@ main(int argc, const char **argv)
 		error("unexpected argument: %s", poptPeekArg(pc));
 		goto out;
 	}
+	/* Mail::SPF's spfquery reads "-s WORD" as --scope when WORD has no
+	 * '@' and no '.' (it cannot be a sender then): do the same for the
+	 * three scope names. */
+	if (opt_scope == NULL && opt_sender != NULL &&
+	    (util_strcaseeq(opt_sender, "mfrom") ||
+	     util_strcaseeq(opt_sender, "helo") ||
+	     util_strcaseeq(opt_sender, "pra"))) {
+		opt_scope = opt_sender;
+		opt_sender = NULL;
+	}
+	/* Mail::SPF's --pra ADDRESS: the PRA check of that address. */
+	if (opt_pra != NULL) {
+		if ((opt_scope != NULL && !util_strcaseeq(opt_scope, "pra")) ||
+		    (opt_sender != NULL && strcmp(opt_sender, opt_pra) != 0)) {
+			error("--pra: conflicts with --scope or --sender");
+			goto out;
+		}
+		opt_scope = (char *)"pra";
+		opt_sender = opt_pra;
+	}
 	memset(&req, 0, sizeof(req));
 	req.scope = SPF_SCOPE_MFROM;
 	if (opt_scope != NULL) {
@@ -375,6 +411,19 @@ main(int argc, const char **argv)
 		else {
 			error("--scope: not mfrom, helo or pra: %s", opt_scope);
 			goto out;
+		}
+	}
+	/* Mail::SPF's --identity: the identity of the scope (a HELO name
+	 * for helo, an address for mfrom and pra). */
+	if (opt_identity != NULL) {
+		if (req.scope == SPF_SCOPE_HELO) {
+			opt_helo = opt_identity;
+		} else if (opt_sender != NULL &&
+		           strcmp(opt_sender, opt_identity) != 0) {
+			error("--identity: conflicts with --sender");
+			goto out;
+		} else {
+			opt_sender = opt_identity;
 		}
 	}
 	req.sender_id = opt_sender_id || req.scope == SPF_SCOPE_PRA;

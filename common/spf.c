@@ -216,9 +216,12 @@ static bool
 time_left(struct spf_ctx *c)
 {
 	/* RFC 7208 4.6.4: past the time limit the result is temperror. */
+	if (c->expired)
+		return false;
 	if (monotonic() - c->start > SPF_TIME_LIMIT_SECONDS) {
 		set_problem(c, "the check took more than %d seconds",
 		            SPF_TIME_LIMIT_SECONDS);
+		c->expired = true;
 		return false;
 	}
 	return true;
@@ -284,7 +287,11 @@ static bool
 count_void(struct spf_ctx *c, const char *text)
 {
 	c->void_lookups++;
-	spf_trace(c, "void lookup %u of %u", c->void_lookups, c->max_void);
+	if (c->max_void == SPF_VOID_UNLIMITED)
+		spf_trace(c, "void lookup %u (no limit)", c->void_lookups);
+	else
+		spf_trace(c, "void lookup %u of %u", c->void_lookups,
+		          c->max_void);
 	if (c->max_void != SPF_VOID_UNLIMITED &&
 	    c->void_lookups > c->max_void) {
 		set_problem(c,
@@ -314,23 +321,27 @@ cidr_match(const struct spf_ctx *c, const unsigned char *net, int bits)
 }
 
 /* Whether name has an address record equal to the client's: the
- * "validation" of RFC 7208 5.5.  DNS errors: not validated. */
-static bool
-name_validates(struct spf_ctx *c, const char *name)
+ * "validation" of RFC 7208 5.5.  1: validated; 0: not (a DNS error skips
+ * the name, 5.5); -1: the lookup was void and past the limit (permerror).
+ * what names the term or macro, for the problem text. */
+static int
+name_validates(struct spf_ctx *c, const char *name, const char *what)
 {
 	const struct dns_answer *a;
 	enum dns_type type = c->family == 4 ? DNS_T_A : DNS_T_AAAA;
 	size_t i;
 
 	if (!spf_name_ok(name))
-		return false;
+		return 0;
 	a = lookup(c, name, type);
+	if (is_void(a))
+		return count_void(c, what) ? 0 : -1;
 	if (a->status != DNS_OK)
-		return false;
+		return 0;
 	for (i = 0; i < a->n; i++)
 		if (memcmp(a->rr[i].addr, c->ip, c->iplen) == 0)
-			return true;
-	return false;
+			return 1;
+	return 0;
 }
 
 char *
@@ -344,14 +355,29 @@ spf_ctx_p(struct spf_ctx *c, const char *domain)
 
 	/* RFC 7208 7.3: the validated domain name of <ip>: <domain> itself
 	 * if it validates, else a subdomain of it, else any; "unknown"
-	 * when there is none or on a DNS error. */
+	 * when there is none or on a DNS error.  RFC 7208 4.6.4: the
+	 * lookups of %{p} count like those of "ptr" (void lookups
+	 * included); past the void limit the check is a permerror, which
+	 * the caller learns from c->limit_hit. */
+	if (is_void(a)) {
+		if (!count_void(c, "%{p}"))
+			c->limit_hit = true;
+		return xstrdup("unknown");
+	}
 	if (a->status != DNS_OK)
 		return xstrdup("unknown");
 	for (i = 0; i < a->n && i < SPF_MAX_PTR_NAMES && rank < 3; i++) {
 		const char *name = a->rr[i].data;
-		int r;
+		int r, v;
 
-		if (name == NULL || !name_validates(c, name))
+		if (name == NULL)
+			continue;
+		v = name_validates(c, name, "%{p}");
+		if (v < 0) {
+			c->limit_hit = true;
+			return xstrdup("unknown");
+		}
+		if (v == 0)
 			continue;
 		if (!spf_name_in(name, domain))
 			r = 1;
@@ -391,6 +417,11 @@ target_name(struct spf_ctx *c, const char *domain, const char *spec)
 		return NULL;
 	}
 	t = buf_detach(&b);
+	if (c->limit_hit) {
+		/* %{p} went past the void-lookup limit (RFC 7208 4.6.4). */
+		free(t);
+		return NULL;
+	}
 	spf_domain_truncate(t);
 	return t;
 }
@@ -404,10 +435,11 @@ dns_error(struct spf_ctx *c, const char *name, enum dns_type type,
 	return EV_TEMPERROR;
 }
 
-/* a and exists, and the address lookups of mx. */
+/* a, and the address lookups of mx.  RFC 7208 4.6.4: every void answer
+ * counts against the void-lookup limit, the address lookups of the MX
+ * names too (as pyspf and Mail::SPF count them). */
 static enum ev
-match_addresses(struct spf_ctx *c, const char *name, const struct spf_term *t,
-                bool count)
+match_addresses(struct spf_ctx *c, const char *name, const struct spf_term *t)
 {
 	enum dns_type type = c->family == 4 ? DNS_T_A : DNS_T_AAAA;
 	const struct dns_answer *a;
@@ -423,11 +455,8 @@ match_addresses(struct spf_ctx *c, const char *name, const struct spf_term *t,
 	a = lookup(c, name, type);
 	if (is_error(a))
 		return dns_error(c, name, type, a);
-	if (is_void(a)) {
-		if (count && !count_void(c, t->text))
-			return EV_PERMERROR;
-		return EV_NOMATCH;
-	}
+	if (is_void(a))
+		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
 	for (i = 0; i < a->n; i++)
 		if (cidr_match(c, a->rr[i].addr,
 		               c->family == 4 ? t->cidr4 : t->cidr6))
@@ -466,7 +495,7 @@ mech_mx(struct spf_ctx *c, const char *name, const struct spf_term *t)
 		/* A null MX (RFC 7505, exchange ".") names no host. */
 		if (mx == NULL || mx[0] == '\0' || strcmp(mx, ".") == 0)
 			continue;
-		ev = match_addresses(c, mx, t, false);
+		ev = match_addresses(c, mx, t);
 		if (ev != EV_NOMATCH)
 			return ev;
 	}
@@ -478,6 +507,7 @@ mech_ptr(struct spf_ctx *c, const char *target, const struct spf_term *t)
 {
 	const struct dns_answer *a = lookup_ptr(c);
 	size_t i;
+	int v;
 
 	/* RFC 7208 5.5: a DNS error on the PTR lookup: no match. */
 	if (is_error(a))
@@ -485,13 +515,18 @@ mech_ptr(struct spf_ctx *c, const char *target, const struct spf_term *t)
 	if (is_void(a))
 		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
 	/* RFC 7208 4.6.4: at most 10 PTR names are looked at; names outside
-	 * the target cannot match, so they are not looked up. */
+	 * the target cannot match, so they are not looked up (as Mail::SPF
+	 * does).  A void address lookup counts (4.6.4); a DNS error skips
+	 * the name (5.5). */
 	for (i = 0; i < a->n && i < SPF_MAX_PTR_NAMES; i++) {
 		const char *name = a->rr[i].data;
 
 		if (name == NULL || !spf_name_in(name, target))
 			continue;
-		if (name_validates(c, name))
+		v = name_validates(c, name, t->text);
+		if (v < 0)
+			return EV_PERMERROR;
+		if (v > 0)
 			return EV_MATCH;
 	}
 	return EV_NOMATCH;
@@ -581,7 +616,7 @@ eval_term(struct spf_ctx *c, const char *domain, const struct spf_term *t)
 		         : EV_NOMATCH;
 		break;
 	case SPF_M_A:
-		ev = match_addresses(c, target, t, true);
+		ev = match_addresses(c, target, t);
 		break;
 	case SPF_M_MX:
 		ev = mech_mx(c, target, t);
@@ -597,6 +632,11 @@ eval_term(struct spf_ctx *c, const char *domain, const struct spf_term *t)
 		break;
 	}
 	free(target);
+	/* RFC 7208 4.6.4: past the time limit the result is temperror, even
+	 * where a failed lookup would only make the term not match (ptr,
+	 * 5.5). */
+	if (c->expired && ev != EV_PERMERROR)
+		ev = EV_TEMPERROR;
 	spf_trace(c, "%s: %s", t->text,
 	          ev == EV_MATCH       ? "match"
 	          : ev == EV_NOMATCH   ? "no match"
@@ -609,7 +649,7 @@ eval_term(struct spf_ctx *c, const char *domain, const struct spf_term *t)
 /* Explanations (RFC 7208 6.2)                                         */
 
 static char *
-default_explanation(struct spf_ctx *c, const char *domain)
+default_explanation1(struct spf_ctx *c, const char *domain)
 {
 	const char *text = c->req->default_explanation != NULL
 	                       ? c->req->default_explanation
@@ -628,7 +668,7 @@ default_explanation(struct spf_ctx *c, const char *domain)
 }
 
 static char *
-explanation(struct spf_ctx *c, const char *domain, const struct spf_record *r)
+explanation1(struct spf_ctx *c, const char *domain, const struct spf_record *r)
 {
 	const struct dns_answer *a;
 	struct buf b = BUF_INIT;
@@ -636,7 +676,7 @@ explanation(struct spf_ctx *c, const char *domain, const struct spf_record *r)
 	size_t i;
 
 	if (r->exp == NULL)
-		return default_explanation(c, domain);
+		return default_explanation1(c, domain);
 	/* RFC 7208 6.2: macro errors, DNS errors, no record, several
 	 * records or a bad explain-string: as if there were no exp=.  The
 	 * lookup counts against no limit (exp-void). */
@@ -644,31 +684,80 @@ explanation(struct spf_ctx *c, const char *domain, const struct spf_record *r)
 	                     &b, &err) < 0) {
 		free(err);
 		buf_free(&b);
-		return default_explanation(c, domain);
+		return default_explanation1(c, domain);
 	}
 	name = buf_detach(&b);
 	spf_domain_truncate(name);
 	if (!spf_name_ok(name) || c->dns == NULL) {
 		free(name);
-		return default_explanation(c, domain);
+		return default_explanation1(c, domain);
 	}
 	a = dns_query(c->dns, name, DNS_T_TXT);
 	free(name);
 	if (a->status != DNS_OK || a->n != 1)
-		return default_explanation(c, domain);
+		return default_explanation1(c, domain);
 	/* RFC 7208 6.2: US-ASCII text only. */
 	for (i = 0; i < a->rr[0].len; i++)
 		if ((unsigned char)a->rr[0].data[i] < 0x20 ||
 		    (unsigned char)a->rr[0].data[i] > 0x7e)
-			return default_explanation(c, domain);
+			return default_explanation1(c, domain);
 	if (spf_macro_expand(c, domain, a->rr[0].data, a->rr[0].len,
 	                     SPF_MS_EXPLAIN, &b, &err) < 0) {
 		spf_trace(c, "exp= text ignored: %s", err);
 		free(err);
 		buf_free(&b);
-		return default_explanation(c, domain);
+		return default_explanation1(c, domain);
 	}
 	return buf_detach(&b);
+}
+
+/* RFC 7208 4.6.4: the explanation is looked up after the result is
+ * known and counts against no limit (the suite's exp-void): %{p} in it
+ * must not turn a fail into a permerror. */
+struct spf_limits {
+	unsigned void_lookups, max_void;
+	bool limit_hit;
+};
+
+static void
+limits_off(struct spf_ctx *c, struct spf_limits *save)
+{
+	save->void_lookups = c->void_lookups;
+	save->max_void = c->max_void;
+	save->limit_hit = c->limit_hit;
+	c->max_void = SPF_VOID_UNLIMITED;
+}
+
+static void
+limits_restore(struct spf_ctx *c, const struct spf_limits *save)
+{
+	c->void_lookups = save->void_lookups;
+	c->max_void = save->max_void;
+	c->limit_hit = save->limit_hit;
+}
+
+static char *
+default_explanation(struct spf_ctx *c, const char *domain)
+{
+	struct spf_limits save;
+	char *s;
+
+	limits_off(c, &save);
+	s = default_explanation1(c, domain);
+	limits_restore(c, &save);
+	return s;
+}
+
+static char *
+explanation(struct spf_ctx *c, const char *domain, const struct spf_record *r)
+{
+	struct spf_limits save;
+	char *s;
+
+	limits_off(c, &save);
+	s = explanation1(c, domain, r);
+	limits_restore(c, &save);
+	return s;
 }
 
 /* ------------------------------------------------------------------ */

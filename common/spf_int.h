@@ -113,8 +113,10 @@ struct spf_ctx {
 	unsigned dns_terms;
 	unsigned void_lookups;
 	unsigned max_void;
-	double start;  /* monotonic clock at the start */
-	char *problem; /* first error met, for Received-SPF */
+	bool limit_hit; /* %{p} went past the void-lookup limit */
+	bool expired;   /* past SPF_TIME_LIMIT_SECONDS */
+	double start;   /* monotonic clock at the start */
+	char *problem;  /* first error met, for Received-SPF */
 	int depth;
 };
 

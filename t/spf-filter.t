@@ -47,6 +47,31 @@ same_file "$T/orig" "$T/rest" "the header and body follow unchanged"
 run_status 0 "Return-Path: <>" f -i 192.0.2.10 -H mail.example.com < "$D/msg-null.eml"
 like '^Received-SPF: pass .*postmaster@mail\.example\.com' "$(sed -n '1,/^Return-Path/p' "$T/out" | tr -d '\n')" "the null sender checks postmaster@HELO"
 
+# --- Return-Path spellings (RFC 5321 4.4 / RFC 5322 3.6.7): comments,
+# folding, no angle brackets, a source route, "<>" with comments
+rp() { # RETURN-PATH-FIELD-BODY: the envelope-from= the filter found
+	printf 'Return-Path:%s\nFrom: a@b.example\n\nx\n' "$1" |
+	    f -i 192.0.2.7 -H mx.example.net | sed -n '1,/^Return-Path:/p' |
+	    tr -d '\n' | sed -E -n 's/.*envelope-from=("[^"]*"|[^;]*);.*/\1/p'
+}
+is '"user@pass.example.com"' "$(rp ' (bounces) <user@pass.example.com> (x)')" "Return-Path with comments"
+is '"user@pass.example.com"' "$(rp "$(printf '\n <user@pass.example.com>')")" "folded Return-Path"
+is '"user@pass.example.com"' "$(rp ' user@pass.example.com')" "Return-Path without angle brackets"
+is '"user@pass.example.com"' "$(rp ' <@relay.example.net:user@pass.example.com>')" "Return-Path with a source route"
+is '""' "$(rp ' (c) <> (d)')" "Return-Path <> with comments: the null sender"
+printf 'Return-Path: <user@fail.example.com>\nReturn-Path: <user@pass.example.com>\nFrom: a@b.example\n\nx\n' |
+    f -i 192.0.2.7 -H mx.example.net > "$T/out"
+like '^Received-SPF: fail ' "$(head -1 "$T/out")" "the topmost Return-Path is used"
+
+# --- -A with a null sender: smtp.mailfrom is postmaster@HELO (RFC 7208 2.4)
+f -i 192.0.2.10 -H mail.example.com -A mybox.example.org < "$D/msg-null.eml" > "$T/out"
+like 'spf=pass smtp\.mailfrom=postmaster@mail\.example\.com smtp\.helo=mail\.example\.com' \
+    "$(sed -n '1,/^Return-Path/p' "$T/out" | tr -d '\n' | tr -s ' \t' '  ')" "-A, null sender: smtp.mailfrom=postmaster@HELO"
+f --scope=helo -i 192.0.2.10 -H mail.example.com -A mybox.example.org < "$D/msg-noreturnpath.eml" > "$T/out"
+hdr=$(sed -n '1,/^From:/p' "$T/out" | tr -d '\n' | tr -s ' \t' '  ')
+like 'spf=pass smtp\.helo=mail\.example\.com' "$hdr" "-A, --scope=helo: smtp.helo"
+unlike 'smtp\.mailfrom' "$hdr" "-A, --scope=helo: no smtp.mailfrom"
+
 # --- --scope=helo needs no sender
 run_status 0 "--scope=helo without Return-Path" f --scope=helo -i 192.0.2.10 -H mail.example.com < "$D/msg-noreturnpath.eml"
 like 'identity=helo' "$(sed -n '1,/^From:/p' "$T/out" | tr -d '\n')" "identity=helo"

@@ -123,6 +123,44 @@ is temperror "$(sed -n 1p "$T/out")" "DNS timeout: result temperror"
 like 'problem=.*timeout' "$(sed -n 3p "$T/out")" "DNS timeout: problem= says timeout"
 ok "--dns-timeout=1 is honoured (took $((end - start)) s)" test $((end - start)) -le 4
 
+# --- DNS errors where RFC 7208 says they are no temperror (pyspf and
+# Mail::SPF answer temperror here; t/diff-spf.py found it)
+run_status 3 "RFC 7208 5.5: SERVFAIL on the PTR lookup: ptr does not match" q -i 192.0.2.66 -s user@ptrerr.example.com
+run_status 0 "RFC 7208 7.3: SERVFAIL on the PTR lookup: %{p} is 'unknown'" q -i 192.0.2.66 -s user@pptrerr.example.com
+run_status 0 "mx: the first MX name matches before the failing one is asked" q -i 192.0.2.66 -s user@mxerr.example.com
+run_status 5 "mx: a failing MX name before any match: temperror" q -i 192.0.2.67 -s user@mxerr.example.com
+
+# --- RFC 7208 4.3: a trailing dot is no empty label
+run_status 0 "sender domain with a trailing dot is checked" q -i 192.0.2.7 -s user@pass.example.com.
+run_status 0 "HELO with a trailing dot is checked (--scope=helo)" q --scope=helo -i 192.0.2.10 -H mail.example.com.
+run_status 6 "two trailing dots: an empty label: none" q -i 192.0.2.7 -s user@pass.example.com..
+
+# --- Perl Mail::SPF spfquery's option names
+run_status 0 "--ip-address --identity --helo-identity" q --ip-address 192.0.2.7 --identity user@pass.example.com --helo-identity mx.example.net
+like 'helo=mx\.example\.net;' "$(sed -n 3p "$T/out")" "--helo-identity is the HELO"
+run_status 0 "--ip --id --helo-id" q --ip 192.0.2.7 --id user@pass.example.com --helo-id mx.example.net
+run_status 0 "--scope helo --identity NAME checks that HELO name" q --scope helo --identity mail.example.com --ip 192.0.2.10
+like 'identity=helo;' "$(sed -n 3p "$T/out")" "... identity=helo"
+run_status 0 "-s helo (Mail::SPF's scope heuristic) --id NAME" q -s helo --id mail.example.com -i 192.0.2.10
+like 'identity=helo;' "$(sed -n 3p "$T/out")" "... identity=helo"
+run_status 1 "--mfrom ADDRESS" q --mfrom user@fail.example.com -i 192.0.2.7
+run_status 0 "--pra ADDRESS: the PRA check" q --pra user@pass.example.com -i 192.0.2.7
+like 'identity=pra;' "$(sed -n 3p "$T/out")" "... identity=pra"
+q -i 192.0.2.7 -s user@noexp.example.com --def-exp='go away %{l}' --hostname mybox.example.org > "$T/out"
+is "go away user" "$(sed -n 2p "$T/out")" "--def-exp is --default-explanation"
+like 'receiver=mybox\.example\.org;' "$(sed -n 3p "$T/out")" "--hostname is --receiver"
+"$BIN/spfquery" "$NS" -ip=192.0.2.7 -sender=user@pass.example.com -name=mybox.example.org > "$T/out"
+like 'receiver=mybox\.example\.org;' "$(sed -n 3p "$T/out")" "libspf2's -name= is --receiver"
+run_status 64 "--identity and a different --sender: usage error" q -i 192.0.2.7 --identity a@pass.example.com -s b@pass.example.com
+run_status 64 "--pra with --scope=helo: usage error" q -i 192.0.2.7 --pra a@pass.example.com --scope=helo -H x.example.com
+
+# --- bad client addresses: usage errors
+run_status 64 "an IPv6 zone id is no client address" q -i fe80::1%eth0 -s user@pass.example.com
+run_status 64 "a prefix is no client address" q -i 192.0.2.7/24 -s user@pass.example.com
+run_status 64 "a leading zero is no IPv4 address" q -i 192.0.2.07 -s user@pass.example.com
+run_status 0 "a sender without local-part is postmaster@domain (RFC 7208 4.3)" q -i 192.0.2.7 -s pass.example.com
+like 'domain of postmaster@pass\.example\.com designates' "$(sed -n 3p "$T/out")" "... the comment names postmaster@domain"
+
 # --- macros end to end: %{ir} %{l1r-} %{d}
 run_status 0 "exists: with %{ir}.%{l1r-}.lp.%{d}" q -i 192.0.2.4 -s bob-smith@macro.example.com
 

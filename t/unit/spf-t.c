@@ -97,6 +97,31 @@ select_is(long want, enum spf_scope scope, bool sid, const char *desc,
 	answer_free(a);
 }
 
+/* spf_check against t/data/spf/engine.zone: result (and explanation, when
+ * want_exp is not NULL). */
+static void
+check_zone(struct dns_ctx *dns, const char *ip, const char *sender,
+           const char *helo, const char *want, const char *want_exp,
+           const char *desc)
+{
+	struct spf_request r;
+	struct spf_response resp;
+
+	memset(&r, 0, sizeof(r));
+	r.ip = ip;
+	r.sender = sender;
+	r.helo = helo;
+	if (spf_check(dns, &r, &resp) < 0) {
+		ok(0, "%s: spf_check refused the request", desc);
+		spf_response_free(&resp);
+		return;
+	}
+	is_string(want, res_name(resp.result), "%s", desc);
+	if (want_exp != NULL)
+		is_string(want_exp, resp.explanation, "%s: explanation", desc);
+	spf_response_free(&resp);
+}
+
 int
 main(void)
 {
@@ -108,6 +133,19 @@ main(void)
 
 	/* RFC 7208 7.4 examples. */
 	expand(&req4, "%{s}", false, "strong-bad@email.example.com");
+	{
+		/* RFC 7208 7.3: split on the given delimiters, rejoin with
+		 * "." (pyspf keeps '-' for letters other than l and s). */
+		struct spf_request rh = req4;
+
+		rh.helo = "out-1.mail-gw.example.org";
+		expand(&rh, "%{h-}", false, "out.1.mail.gw.example.org");
+		expand(&rh, "%{hr-}", false, "gw.example.org.1.mail.out");
+		expand(&rh, "%{h2-}", false, "1.mail.gw.example.org");
+		rh.sender = "@email.example.com";
+		expand(&rh, "%{s}", false, "postmaster@email.example.com");
+		expand(&rh, "%{l}", false, "postmaster");
+	}
 	expand(&req4, "%{o}", false, "email.example.com");
 	expand(&req4, "%{d}", false, "email.example.com");
 	expand(&req4, "%{d4}", false, "email.example.com");
@@ -406,6 +444,62 @@ main(void)
 	          "HELO scope "
 	          "checks postmaster@HELO");
 	spf_response_free(&resp);
+
+	/* Regressions found by t/diff-spf.py (DNS from a zone file). */
+	{
+		char *err = NULL;
+		struct dns_ctx *dns = dns_new(&err);
+
+		if (dns == NULL ||
+		    dns_load_zone(dns, test_file("data/spf/engine.zone"),
+		                  &err) < 0)
+			bail("engine.zone: %s", err != NULL ? err : "?");
+		check_zone(dns, "192.0.2.3", "u@mx3void.example.com", NULL,
+		           "permerror", NULL,
+		           "RFC 7208 4.6.4: void address lookups of MX names "
+		           "count");
+		check_zone(dns, "192.0.2.3", "u@mxfirst.example.com", NULL,
+		           "pass", NULL,
+		           "mx: the first MX name matches, the void ones are "
+		           "not looked up");
+		check_zone(dns, "192.0.2.4", "u@ptrvoid.example.com", NULL,
+		           "permerror", NULL,
+		           "RFC 7208 4.6.4: void address lookups of PTR names "
+		           "count");
+		check_zone(dns, "192.0.2.4", "u@pmacro.example.com", NULL,
+		           "permerror", NULL,
+		           "RFC 7208 4.6.4: so do those of %{p}");
+		check_zone(dns, "192.0.2.4", "u@expvoid.example.com", NULL,
+		           "fail", "ptr=unknown",
+		           "RFC 7208 4.6.4: %{p} in exp= text counts against "
+		           "no limit");
+		check_zone(dns, "192.0.2.4", "u@emptyexp.example.com", NULL,
+		           "fail", "",
+		           "RFC 7208 6.2: an empty exp= text is the "
+		           "explanation");
+		check_zone(dns, "192.0.2.3", "u@selfinc.example.com", NULL,
+		           "pass", NULL,
+		           "an include of itself after a matching term: "
+		           "pass");
+		check_zone(dns, "192.0.2.9", "u@selfinc.example.com", NULL,
+		           "permerror", NULL,
+		           "an include of itself when reached: permerror");
+		check_zone(dns, "192.0.2.9", "u@hdelim.example.com",
+		           "out-1.mail-gw.example.com", "pass", NULL,
+		           "RFC 7208 7.3: %{hr-} rejoins the parts with '.'");
+		check_zone(dns, "192.0.2.9", "@semptylocal.example.com", NULL,
+		           "pass", NULL,
+		           "RFC 7208 4.3: %{s} of \"@domain\" is "
+		           "postmaster@domain");
+		check_zone(dns, "192.0.2.3", "u@mxfirst.example.com.", NULL,
+		           "pass", NULL,
+		           "RFC 7208 4.3: a trailing dot is no empty label");
+		check_zone(dns, "192.0.2.3", "", "mxfirst.example.com.", "pass",
+		           NULL,
+		           "null sender, HELO with a trailing dot: checked");
+		dns_free(dns);
+		free(err);
+	}
 	spf_response_free(NULL);
 	spf_lint_free(NULL);
 	return 0;
