@@ -47,6 +47,20 @@ static const unsigned char rsa_algid[15] = {
  * 16384-bit key is about 2.8 KB); it also bounds DER length encoding. */
 #define CRYPTO_MAX_PUBKEY_DER 65536
 
+/* RSA public keys beyond these limits are refused.  p= comes from DNS, so
+ * the sender chooses it, and the cost of one verification grows with the
+ * cube of the key size when the public exponent is as long as the modulus:
+ * a 65536-bit modulus with a 65536-bit exponent took 23 s of CPU per
+ * signature (found checking the cost of hostile input, with t/fuzz/).  The
+ * limits are OpenSSL's (OPENSSL_RSA_MAX_MODULUS_BITS; an exponent of at
+ * most 64 bits above OPENSSL_RSA_SMALL_MODULUS_BITS), far beyond the 1024
+ * to 4096 bits RFC 8301 3.2 asks verifiers to handle, and the exponents
+ * used in practice are 3 and 65537.  At the limits a verification takes
+ * milliseconds. */
+#define CRYPTO_RSA_MAX_BITS 16384
+#define CRYPTO_RSA_SMALL_BITS 3072
+#define CRYPTO_RSA_MAX_EXP_BITS 64
+
 struct crypto_hash {
 	gnutls_hash_hd_t h;
 	enum crypto_hash_alg alg;
@@ -759,6 +773,51 @@ pubkey_import_rsa(gnutls_pubkey_t pub, const unsigned char *der, size_t len,
 	return 0;
 }
 
+/* Significant bits of an unsigned big-endian integer. */
+static unsigned
+int_bits(const gnutls_datum_t *d)
+{
+	unsigned i = 0, b;
+
+	while (i < d->size && d->data[i] == 0)
+		i++;
+	if (i == d->size)
+		return 0;
+	for (b = 0; (d->data[i] >> b) != 0; b++)
+		;
+	return (d->size - i - 1) * 8 + b;
+}
+
+/* True (with *err) when an RSA key is over the CRYPTO_RSA_* limits. */
+static bool
+rsa_too_costly(gnutls_pubkey_t k, unsigned bits, char **err)
+{
+	gnutls_datum_t m = {NULL, 0}, e = {NULL, 0};
+	unsigned ebits;
+
+	if (bits > CRYPTO_RSA_MAX_BITS) {
+		set_err(err, xasprintf("RSA key of %u bits is over the %u-bit "
+		    "limit", bits, CRYPTO_RSA_MAX_BITS));
+		return true;
+	}
+	if (bits <= CRYPTO_RSA_SMALL_BITS)
+		return false;
+	if (gnutls_pubkey_export_rsa_raw2(k, &m, &e, 0) < 0) {
+		set_err(err, xstrdup("cannot read the RSA public exponent"));
+		return true;
+	}
+	ebits = int_bits(&e);
+	gnutls_free(m.data);
+	gnutls_free(e.data);
+	if (ebits > CRYPTO_RSA_MAX_EXP_BITS) {
+		set_err(err, xasprintf("RSA public exponent of %u bits is over "
+		    "the %u-bit limit for keys over %u bits", ebits,
+		    CRYPTO_RSA_MAX_EXP_BITS, CRYPTO_RSA_SMALL_BITS));
+		return true;
+	}
+	return false;
+}
+
 struct crypto_pubkey *
 crypto_pubkey_import(enum crypto_key_type type, const unsigned char *der,
     size_t len, char **err)
@@ -812,6 +871,10 @@ crypto_pubkey_import(enum crypto_key_type type, const unsigned char *der,
 		set_err(err, xasprintf("not an RSA key (%s)", alg < 0 ?
 		    "unknown algorithm" :
 		    gnutls_pk_get_name((gnutls_pk_algorithm_t)alg)));
+		crypto_pubkey_free(pk);
+		return NULL;
+	}
+	if (rsa_too_costly(pk->k, bits, err)) {
 		crypto_pubkey_free(pk);
 		return NULL;
 	}

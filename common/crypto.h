@@ -66,7 +66,10 @@ int crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
 
 /* Public keys, from the decoded p= bytes.  RSA: DER SubjectPublicKeyInfo,
  * or a bare PKCS#1 RSAPublicKey (wrapped into an SPKI first).  Ed25519:
- * exactly 32 raw bytes.  NULL with *err ("not an RSA key", ...). */
+ * exactly 32 raw bytes.  NULL with *err ("not an RSA key", ...).  RSA keys
+ * whose verification would be a denial of service (p= is chosen by the
+ * sender) are refused: over 16384 bits, or an exponent over 64 bits on a key
+ * over 3072 bits (OpenSSL's limits; see crypto.c). */
 struct crypto_pubkey;
 struct crypto_pubkey *crypto_pubkey_import(enum crypto_key_type type,
     const unsigned char *der, size_t len, char **err);

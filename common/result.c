@@ -139,16 +139,23 @@ is_plain_address(const char *s)
 
 /* Copy s, cut at AR_VALUE_MAX bytes, with every control byte (CR, LF, TAB,
  * NUL cannot occur) and every non-ASCII byte replaced: the result is safe
- * printable ASCII. */
+ * printable ASCII.  The cut counts the bytes a quoted-string or comment
+ * will escape ('"', '\\', '(', ')') as two: cutting on the raw length let
+ * a value of 512 '"' become a 1026-byte word, and a line over the 998 of
+ * RFC 5322 2.1.1 (found by t/fuzz/fuzz-result.c). */
 static char *
 sanitize(const char *s)
 {
-	size_t n = strlen(s), i;
-	bool cut = n > AR_VALUE_MAX;
+	size_t n, i, cost = 0;
+	bool cut;
 	char *o;
 
-	if (cut)
-		n = AR_VALUE_MAX;
+	for (n = 0; s[n] != '\0'; n++) {
+		cost += strchr("\"\\()", s[n]) != NULL ? 2 : 1;
+		if (cost > AR_VALUE_MAX)
+			break;
+	}
+	cut = s[n] != '\0';
 	o = xmalloc(n + 4);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -394,50 +401,80 @@ struct folder {
 };
 
 static void
+fold_newline(struct folder *f)
+{
+	buf_adds(&f->b, f->eol);
+	buf_addc(&f->b, '\t');
+	f->col = 1;
+}
+
+/* Where to split a comment word w[0..n): the longest head w[0..k) that
+ * fits in room columns, with w[k] a space and w[k - 1] not one: so no line
+ * holds only WSP (RFC 5322 3.2.2: folding "MUST NOT be inserted in such a
+ * way that any line of a folded header field is made up entirely of WSP
+ * characters"), and none ends in WSP.  Every space in a comment we write
+ * is plain content (comment() escapes only '(', ')' and '\\'), so any of
+ * them is a place to fold.  With any, when no head fits, the shortest
+ * head.  0 when there is none. */
+static size_t
+comment_split(const char *w, size_t n, size_t room, bool any)
+{
+	size_t k, best = 0;
+
+	for (k = 2; k < n; k++) {
+		if (w[k] != ' ' || w[k - 1] == ' ')
+			continue;
+		if (k > room) {
+			if (any && best == 0)
+				best = k;
+			break;
+		}
+		best = k;
+	}
+	return best;
+}
+
+/*
+ * Add word w, after a space when space is true.  A long comment (over 20
+ * bytes) is split at its spaces as often as needed.  It used to be split
+ * at most twice, never at a space after an escaped backslash, and anywhere
+ * in a run of spaces: a long reason made lines of hundreds of columns, or
+ * lines of only WSP (found by t/fuzz/fuzz-result.c).
+ */
+static void
 fold_word(struct folder *f, const char *w, bool space)
 {
-	size_t n = strlen(w);
+	size_t n = strlen(w), k, sp;
+	bool cmt = w[0] == '(' && n > 20;
 
-	if (space && f->col + 1 + n > AR_FOLD_COLUMN && f->col > 1) {
-		if (w[0] == '(' && n > 20 && f->col + 8 < AR_FOLD_COLUMN) {
-			/* Split a long comment at a space that fits. */
-			size_t room = AR_FOLD_COLUMN - f->col - 1, k;
-			for (k = room < n ? room : n; k > 1; k--)
-				if (w[k] == ' ' && w[k - 1] != '\\')
-					break;
-			if (k > 1) {
+	for (;;) {
+		sp = space ? 1 : 0;
+		if (f->col + sp + n <= AR_FOLD_COLUMN)
+			break;
+		if (cmt && f->col + sp + 8 < AR_FOLD_COLUMN &&
+		    (k = comment_split(w, n, AR_FOLD_COLUMN - f->col - sp,
+		    f->col <= 1)) > 0) {
+			if (space)
 				buf_addc(&f->b, ' ');
-				buf_add(&f->b, w, k);
-				buf_adds(&f->b, f->eol);
-				buf_addc(&f->b, '\t');
-				f->col = 1;
-				fold_word(f, w + k + 1, false);
-				return;
-			}
+			buf_add(&f->b, w, k);
+			fold_newline(f);
+			w += k + 1; /* the space becomes the fold */
+			n -= k + 1;
+			space = false;
+			continue;
 		}
-		buf_adds(&f->b, f->eol);
-		buf_addc(&f->b, '\t');
-		f->col = 1;
-	} else if (space) {
+		if (space && f->col > 1) {
+			fold_newline(f);
+			space = false;
+			continue;
+		}
+		break; /* an unbreakable word: it gets a line of its own */
+	}
+	if (space) {
 		buf_addc(&f->b, ' ');
 		f->col++;
 	}
-	if (w[0] == '(' && f->col + n > AR_FOLD_COLUMN && n > 20) {
-		/* Still too long at the start of a line: split it further. */
-		size_t room = AR_FOLD_COLUMN - f->col, k;
-		for (k = room < n ? room : n; k > 1; k--)
-			if (w[k] == ' ' && w[k - 1] != '\\')
-				break;
-		if (k > 1 && k < n) {
-			buf_add(&f->b, w, k);
-			buf_adds(&f->b, f->eol);
-			buf_addc(&f->b, '\t');
-			f->col = 1;
-			fold_word(f, w + k + 1, false);
-			return;
-		}
-	}
-	buf_adds(&f->b, w);
+	buf_add(&f->b, w, n);
 	f->col += n;
 }
 

@@ -164,13 +164,16 @@ only_space(const char *p, const char *end)
 enum tag_status
 tag_parse(const char *s, size_t len, struct tag *tags, size_t *n)
 {
-	const char *p = s, *end = s + len, *q;
+	const char *p = s, *end, *q;
 	struct tag t;
 	size_t i;
 
 	*n = 0;
 	if (s == NULL)
 		return TAG_ESYNTAX;
+	/* Only now: NULL + 0 is undefined behaviour (C11 6.5.6), and
+	 * UBSan's pointer-overflow check reports it. */
+	end = s + len;
 	for (;;) {
 		q = skip_tag_spec(p, end, &t);
 		if (q == NULL) {

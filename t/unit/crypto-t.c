@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,6 +549,115 @@ test_bad_pubkeys(void)
 	ok(crashed == 0, "3000 random p= blobs survived");
 }
 
+/* DER tag-length-value into b (X.690 8.1.3 definite lengths). */
+static void
+der_tlv(struct buf *b, unsigned char tag, const void *v, size_t n)
+{
+	unsigned char h[4];
+	size_t hl;
+
+	h[0] = tag;
+	if (n < 0x80) {
+		h[1] = (unsigned char)n;
+		hl = 2;
+	} else {
+		h[1] = 0x82;
+		h[2] = (unsigned char)(n >> 8);
+		h[3] = (unsigned char)n;
+		hl = 4;
+	}
+	buf_add(b, h, hl);
+	buf_add(b, v, n);
+}
+
+/* An RSA SubjectPublicKeyInfo with a modulus of nbits (all ones: odd, and
+ * not a real key, which import does not check) and an exponent of ebits
+ * (0 for 65537). */
+static struct buf
+rsa_spki(unsigned nbits, unsigned ebits)
+{
+	static const unsigned char algid[] = {0x30, 0x0d, 0x06, 0x09, 0x2a,
+	    0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+	struct buf num = BUF_INIT, ints = BUF_INIT, rsa = BUF_INIT,
+	    bits = BUF_INIT, spki = BUF_INIT, out = BUF_INIT;
+	unsigned bytes;
+
+	/* INTEGER n: a leading 0 keeps it positive (X.690 8.3). */
+	bytes = (nbits + 7) / 8;
+	buf_addc(&num, 0);
+	while (num.len < bytes + 1)
+		buf_addc(&num, (char)0xff);
+	if (nbits % 8)
+		num.data[1] = (char)(0xff >> (8 - nbits % 8));
+	der_tlv(&ints, 0x02, num.data, num.len);
+	buf_reset(&num);
+	if (ebits == 0)
+		buf_add(&num, "\x01\x00\x01", 3);
+	else {
+		bytes = (ebits + 7) / 8;
+		buf_addc(&num, 0);
+		while (num.len < bytes + 1)
+			buf_addc(&num, (char)0xff);
+		if (ebits % 8)
+			num.data[1] = (char)(0xff >> (8 - ebits % 8));
+	}
+	der_tlv(&ints, 0x02, num.data, num.len);
+	der_tlv(&rsa, 0x30, ints.data, ints.len);
+	buf_addc(&bits, 0); /* no unused bits */
+	buf_add(&bits, rsa.data, rsa.len);
+	buf_add(&spki, algid, sizeof algid);
+	der_tlv(&spki, 0x03, bits.data, bits.len);
+	der_tlv(&out, 0x30, spki.data, spki.len);
+	buf_free(&num);
+	buf_free(&ints);
+	buf_free(&rsa);
+	buf_free(&bits);
+	buf_free(&spki);
+	return out;
+}
+
+/* Found checking the cost of hostile input: p= is the sender's choice,
+ * and a 65536-bit RSA key with a 65536-bit exponent took 23 s to verify
+ * one signature.  Keys over 16384 bits, or over 3072 bits with an exponent
+ * over 64 bits, are refused; everything real still imports. */
+static void
+test_costly_pubkeys(void)
+{
+	static const struct {
+		unsigned nbits, ebits;
+		bool accept;
+		const char *what;
+	} cases[] = {
+		{2048, 0, true, "2048-bit key, e=65537"},
+		{3072, 3072, true, "3072-bit key with a 3072-bit exponent"},
+		{16384, 0, true, "16384-bit key, e=65537"},
+		{4096, 64, true, "4096-bit key with a 64-bit exponent"},
+		{4096, 65, false, "4096-bit key with a 65-bit exponent"},
+		{8192, 8192, false, "8192-bit key with an 8192-bit exponent"},
+		{16392, 0, false, "16392-bit key"},
+		{65536, 0, false, "65536-bit key"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf der = rsa_spki(cases[i].nbits, cases[i].ebits);
+		char *err = NULL;
+		struct crypto_pubkey *k = crypto_pubkey_import(CRYPTO_KEY_RSA,
+		    (unsigned char *)der.data, der.len, &err);
+
+		if (cases[i].accept)
+			ok(k != NULL && crypto_pubkey_bits(k) == cases[i].nbits,
+			    "accepted: %s%s%s", cases[i].what, err ? ": " : "",
+			    err ? err : "");
+		else
+			ok(k == NULL && err != NULL, "refused: %s: %s",
+			    cases[i].what, err ? err : "(imported)");
+		crypto_pubkey_free(k);
+		free(err);
+		buf_free(&der);
+	}
+}
+
 static void
 test_load_errors(void)
 {
@@ -773,6 +883,7 @@ main(void)
 	test_b64();
 	test_rfc8463();
 	test_bad_pubkeys();
+	test_costly_pubkeys();
 	test_load_errors();
 	test_generate(CRYPTO_KEY_RSA, 1024);
 	test_generate(CRYPTO_KEY_RSA, 2048);

@@ -77,13 +77,52 @@ count_separators(const char *s)
 	return n;
 }
 
+/* True when a line (after the first) holds only WSP, or a line ends in
+ * WSP: RFC 5322 3.2.2 forbids generating the first; the second is what
+ * splitting inside a space run used to produce. */
+static int
+bad_wsp_line(const char *s)
+{
+	const char *p = s, *e;
+
+	for (;;) {
+		e = strchr(p, '\n');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e > p && e[-1] == '\r')
+			e--;
+		if (p != s && (size_t)(e - p) == strspn(p, " \t"))
+			return 1;
+		if (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			return 1;
+		p = strchr(p, '\n');
+		if (p == NULL || *++p == '\0')
+			return 0;
+	}
+}
+
+/* A string of n copies of unit. */
+static char *
+repeat(const char *unit, size_t n)
+{
+	size_t ul = strlen(unit), i;
+	char *s = malloc(ul * n + 1);
+
+	if (s == NULL)
+		bail("malloc");
+	for (i = 0; i < n; i++)
+		memcpy(s + i * ul, unit, ul);
+	s[ul * n] = '\0';
+	return s;
+}
+
 int
 main(void)
 {
 	struct ar *a;
 	char *s;
 
-	plan(41);
+	plan(49);
 
 	is_string("pass", res_name(RES_PASS), "res_name pass");
 	is_string("temperror", res_name(RES_TEMPERROR), "res_name temperror");
@@ -177,6 +216,61 @@ main(void)
 	is_int(1, count_fields(s), "long comment: one field");
 	free(s);
 	ar_free(a);
+
+	/* Regressions found by t/fuzz/fuzz-result.c.  RFC 5322 2.1.1: no line
+	 * over 998; values needing escapes used to be cut on their raw length,
+	 * so 600 '"' gave a 1030-byte word. */
+	{
+		char *q = repeat("\"", 600), *c = repeat("(", 600);
+
+		a = ar_new(q);
+		ar_add(a, "dkim", RES_FAIL, c);
+		ar_prop(a, "header", "d", q);
+		s = ar_field(a, "\r\n");
+		ok(max_line(s) <= 998, "escaped value, comment, authserv-id: "
+		    "no line over 998");
+		is_int(1, count_fields(s), "escaped values: one field");
+		is_int(1, count_separators(s), "escaped values: one separator");
+		free(s);
+		ar_free(a);
+		{
+			struct ar_spf r = {.result = RES_FAIL, .comment = c,
+			    .client_ip = q, .envelope_from = q, .helo = q};
+
+			s = ar_received_spf(&r, true, "\n");
+			ok(max_line(s) <= 998, "Received-SPF escaped values: "
+			    "no line over 998");
+			free(s);
+		}
+		free(q);
+		free(c);
+	}
+	/* Long comments are split at every space needed, also after an
+	 * escaped backslash, never inside a space run. */
+	{
+		char *r1 = repeat("x ", 100), *r2 = repeat("\\ ", 100);
+		char *r3 = repeat("ab    ", 60);
+
+		a = ar_new("id");
+		ar_add(a, "dkim", RES_FAIL, r1);
+		ar_add(a, "dkim", RES_FAIL, r2);
+		s = ar_field(a, "\n");
+		ok(max_line(s) <= 78, "long comments folded at every line");
+		is_int(2, count_separators(s), "long comments: two separators");
+		free(s);
+		ar_free(a);
+		a = ar_new("id");
+		ar_add(a, "dkim", RES_FAIL, r3);
+		s = ar_field(a, "\r\n");
+		ok(!bad_wsp_line(s), "comment with space runs: no line of only "
+		    "WSP or ending in WSP");
+		ok(max_line(s) <= 78, "comment with space runs folded");
+		free(s);
+		ar_free(a);
+		free(r1);
+		free(r2);
+		free(r3);
+	}
 
 	/* Deleting forged fields: the authserv-id match. */
 	ok(ar_value_has_authserv_id(" mx.example.org; dkim=pass", 26, "mx.example.org"),

@@ -211,6 +211,13 @@ test_fuzz(void)
 		free(copy);
 	}
 	ok(bad == 0, "20000 random lists survived");
+
+	/* Found by t/fuzz/: tag_parse() computed NULL + 0 (undefined
+	 * behaviour, reported by UBSan) before its NULL check. */
+	ntags = 99;
+	is_int(TAG_ESYNTAX, tag_parse(NULL, 0, tags, &ntags),
+	    "NULL list is a syntax error");
+	is_int(0, (long long)ntags, "NULL list: no tags");
 }
 
 int
