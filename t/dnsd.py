@@ -38,6 +38,8 @@ Options:
   --truncate-udp    every UDP response is sent truncated (TC=1, no records),
                     so clients must ask again over TCP
   --log FILE        append one line per query received: "UDP|TCP NAME TYPE"
+  --delay SECONDS   wait this long (a decimal number) before sending each
+                    UDP answer: a slow but working server
   --help            this text
 
 Answer rules (names compared case-insensitively, one trailing dot ignored):
@@ -69,6 +71,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 T_A, T_NS, T_CNAME, T_SOA, T_PTR, T_MX, T_TXT, T_AAAA, T_OPT, T_SPF = \
     1, 2, 5, 6, 12, 15, 16, 28, 41, 99
@@ -665,6 +668,7 @@ def main(argv):
     port_file = None
     truncate = False
     logpath = None
+    delay = 0.0
     i = 0
 
     def arg():
@@ -699,6 +703,8 @@ def main(argv):
             truncate = True
         elif o == '--log':
             logpath = arg()
+        elif o == '--delay':
+            delay = float(arg())
         else:
             warn('unknown option %s' % a)
             usage(64)
@@ -728,6 +734,8 @@ def main(argv):
                     continue
                 resp = server.respond(pkt, 'UDP')
                 if resp is not None:
+                    if delay > 0:
+                        time.sleep(delay)
                     try:
                         udp.sendto(resp, peer)
                     except OSError:
