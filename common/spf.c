@@ -952,11 +952,37 @@ out:
 /* ------------------------------------------------------------------ */
 /* The request                                                         */
 
+/* The comment of Received-SPF (RFC 7208 9.1) is free text, and the
+ * result writer keeps it syntactically closed; but filters downstream
+ * often split the field on ';' or search it for "key=" words.  So a
+ * value taken from the SMTP session shows in the comment only when it
+ * holds no white space, ';', quote, parenthesis or backslash (a sender
+ * of "x; identity=forged" stays in its quoted envelope-from= value). */
+static bool
+comment_safe(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch <= ' ' || ch >= 0x7f || strchr(";\"()\\", ch) != NULL)
+			return false;
+	}
+	return true;
+}
+
 static char *
 make_comment(const struct spf_ctx *c, const struct spf_response *resp)
 {
 	const char *rcv = c->receiver, *id = c->sender, *ip = c->ipc;
+	const char *problem = resp->problem;
 	char *s, *ret;
+
+	if (id == NULL || !comment_safe(id))
+		id = "the sender";
+	if (rcv != NULL && !comment_safe(rcv))
+		rcv = NULL;
+	if (problem != NULL && strchr(problem, ';') != NULL)
+		problem = NULL;
 
 	switch (resp->result) {
 	case RES_PASS:
@@ -985,8 +1011,8 @@ make_comment(const struct spf_ctx *c, const struct spf_response *resp)
 		break;
 	default:
 		s = xasprintf("error in processing during lookup of %s%s%s", id,
-		              resp->problem != NULL ? ": " : "",
-		              resp->problem != NULL ? resp->problem : "");
+		              problem != NULL ? ": " : "",
+		              problem != NULL ? problem : "");
 		break;
 	}
 	if (rcv == NULL || rcv[0] == '\0')

@@ -80,6 +80,20 @@ rs=$(sed -n 3p "$T/out")
 like 'helo="x; identity=forged";' "$rs" "HELO 'x; identity=forged' stays inside its quoted value"
 is 1 "$(printf '%s\n' "$rs" | sed 's/"[^"]*"//g' | grep -o 'identity=' | wc -l | tr -d ' ')" "outside quoted values, only one identity= key"
 like 'identity=mailfrom;' "$rs" "the real identity key is intact"
+# With a null sender the HELO becomes the identity (postmaster@HELO); a
+# hostile one must not show in the comment either, where filters that
+# split the field on ';' or grep for "identity=" would see it.
+q -i 192.0.2.7 -s '' -H 'x; identity=forged' > "$T/out"
+rs=$(sed -n 3p "$T/out")
+is 1 "$(printf '%s\n' "$rs" | sed 's/"[^"]*"//g' | grep -o 'identity=' | wc -l | tr -d ' ')" "null sender, hostile HELO: outside quoted values (comment included) one identity="
+like 'identity=mailfrom$' "$rs" "null sender, hostile HELO: identity=mailfrom intact"
+unlike '\(.*forged.*\) client-ip' "$rs" "null sender, hostile HELO: the comment does not repeat it"
+q -i 192.0.2.7 -s 'x;identity=forged@pass.example.com' -r 'mx; identity=forged' > "$T/out"
+rs=$(sed -n 3p "$T/out")
+is 1 "$(printf '%s\n' "$rs" | sed 's/"[^"]*"//g' | grep -o 'identity=' | wc -l | tr -d ' ')" "hostile sender and receiver: outside quoted values one identity="
+like '^Received-SPF: [a-z]* \(domain of the sender ' "$rs" "hostile sender: the comment says 'the sender'"
+q -i 192.0.2.7 -s 'bounce+u=example.org@pass.example.com' > "$T/out"
+like '\(domain of bounce\+u=example\.org@pass\.example\.com designates' "$(sed -n 3p "$T/out")" "a VERP sender is kept in the comment"
 q -i 192.0.2.7 -s user@pass.example.com -H "$(printf 'x\r\nX-Injected: yes')" > "$T/out"
 is 3 "$(wc -l < "$T/out" | tr -d ' ')" "a CR LF in the HELO adds no line"
 unlike '^X-Injected' "$(cat "$T/out")" "and no header field"
