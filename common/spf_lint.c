@@ -116,8 +116,9 @@ check_addresses(struct lint *l, const char *domain, const struct spf_term *t,
 			        t->text, dns_status_name(a4->status), name);
 		else if (answer_void(a4))
 			void_lookup(l, domain, t->text,
-			            "the name has no A "
-			            "record");
+			            a4->status == DNS_NXDOMAIN
+			                ? "the name does not exist"
+			                : "the name has no A record");
 		return;
 	}
 	a6 = dns_query(l->dns, name, DNS_T_AAAA);
