@@ -408,9 +408,21 @@ main(int argc, char **argv)
 	if (status == 0 && opt_dk)
 		warn_sending_address(m, conf[npairs].domain);
 	if (status == 0 && dkim_sign(m, conf, nconf, &fields, &err) < 0) {
-		error("signing: %s", err);
+		/* A key file can load and still be damaged (a wrong private
+		 * exponent): the signature check in crypto_sign() refuses
+		 * it.  Name the key and call it a configuration error. */
+		for (i = 0; i < npairs; i++)
+			if (crypto_privkey_selftest(keys[i], NULL) < 0)
+				break;
+		if (i < npairs) {
+			error("%s: the key cannot make a valid signature "
+			    "(damaged key file?)", keyfiles[i]);
+			status = EX_CONFIG;
+		} else {
+			error("signing: %s", err);
+			status = EX_SOFTWARE;
+		}
 		free(err);
-		status = EX_SOFTWARE;
 	}
 	if (status == 0) {
 		if (write_signed(m, fields, nconf) < 0) {

@@ -563,6 +563,10 @@ check(void)
 		goto out;
 	priv = crypto_privkey_load(data, len, &err);
 	util_wipe(data, len);
+	if (priv != NULL && crypto_privkey_selftest(priv, &err) < 0) {
+		crypto_privkey_free(priv);
+		priv = NULL;
+	}
 	if (priv == NULL) {
 		error("%s: not a usable private key: %s", keyfile,
 		    err ? err : "unknown format");

@@ -68,6 +68,7 @@ struct crypto_hash {
 
 struct crypto_privkey {
 	gnutls_privkey_t k;
+	gnutls_pubkey_t pub; /* derived from k: checks every signature */
 	enum crypto_key_type type;
 	unsigned bits;
 };
@@ -315,35 +316,53 @@ privkey_classify(struct crypto_privkey *pk, char **err)
 	}
 }
 
-/* Sign a fixed digest and verify it with the derived public key. */
+/* Verify a signature just made with the public key derived from the
+ * private one.  A damaged key file can still parse (RSA components are
+ * just integers; gnutls_privkey_verify_params() misses a damaged d or CRT
+ * exponent) and would then make signatures nobody can verify; and an
+ * RSA-CRT signature computed with a fault gives the key away (Boneh,
+ * DeMillo and Lipton 1997).  Checking costs one public operation, far
+ * less than a test signature at load time. */
 static int
-privkey_selftest(const struct crypto_privkey *pk)
+privkey_check_sig(const struct crypto_privkey *pk, gnutls_sign_algorithm_t sa,
+    const gnutls_datum_t *d, const gnutls_datum_t *s)
 {
-	unsigned char digest[32];
-	gnutls_datum_t d = {digest, sizeof(digest)}, s = {NULL, 0};
-	gnutls_pubkey_t pub;
+	if (pk->type == CRYPTO_KEY_ED25519)
+		return gnutls_pubkey_verify_data2(pk->pub, sa, 0, d, s) < 0 ?
+		    -1 : 0;
+	return gnutls_pubkey_verify_hash2(pk->pub, sa, 0, d, s) < 0 ? -1 : 0;
+}
+
+/* pk->pub, which crypto_sign() verifies each signature with. */
+static int
+privkey_derive_public(struct crypto_privkey *pk, char **err)
+{
 	int rc;
 
-	memset(digest, 0x5a, sizeof(digest));
-	if (gnutls_pubkey_init(&pub) < 0)
+	if ((rc = gnutls_pubkey_init(&pk->pub)) < 0 ||
+	    (rc = gnutls_pubkey_import_privkey(pk->pub, pk->k, 0, 0)) < 0) {
+		set_err(err, gerr("cannot derive the public key", rc));
 		return -1;
-	rc = gnutls_pubkey_import_privkey(pub, pk->k, 0, 0);
-	if (rc >= 0 && pk->type == CRYPTO_KEY_ED25519) {
-		rc = gnutls_privkey_sign_data2(pk->k, GNUTLS_SIGN_EDDSA_ED25519,
-		    0, &d, &s);
-		if (rc >= 0)
-			rc = gnutls_pubkey_verify_data2(pub,
-			    GNUTLS_SIGN_EDDSA_ED25519, 0, &d, &s);
-	} else if (rc >= 0) {
-		rc = gnutls_privkey_sign_hash(pk->k, GNUTLS_DIG_SHA256, 0, &d,
-		    &s);
-		if (rc >= 0)
-			rc = gnutls_pubkey_verify_hash2(pub,
-			    GNUTLS_SIGN_RSA_SHA256, 0, &d, &s);
 	}
-	gnutls_free(s.data);
-	gnutls_pubkey_deinit(pub);
-	return rc < 0 ? -1 : 0;
+	return 0;
+}
+
+int
+crypto_privkey_selftest(const struct crypto_privkey *pk, char **err)
+{
+	unsigned char digest[32], *sig = NULL;
+	size_t siglen;
+	int rc;
+
+	/* crypto_sign() verifies what it makes. */
+	memset(digest, 0x5a, sizeof(digest));
+	rc = crypto_sign(pk, CRYPTO_SHA256, digest, sizeof(digest), &sig,
+	    &siglen, NULL);
+	free(sig);
+	if (rc < 0)
+		set_err(err, xstrdup("private key fails a sign/verify "
+		    "self-test (damaged file?)"));
+	return rc;
 }
 
 static struct crypto_privkey *
@@ -379,19 +398,16 @@ privkey_import(const void *data, size_t len, gnutls_x509_crt_fmt_t fmt,
 		return NULL;
 	}
 	/* A damaged key file can still parse (RSA components are just
-	 * integers) and would then make signatures nobody can verify:
-	 * check that the parts belong together, then sign and verify once
-	 * (gnutls_privkey_verify_params() misses a damaged d or CRT
-	 * exponent). */
+	 * integers): check that the parts belong together.  What this
+	 * misses (a damaged d or CRT exponent) crypto_sign() catches by
+	 * verifying each signature with pk->pub. */
 	if ((rc = gnutls_privkey_verify_params(pk->k)) < 0) {
 		set_err(err, gerr("inconsistent private key (damaged file?)",
 		    rc));
 		crypto_privkey_free(pk);
 		return NULL;
 	}
-	if (privkey_selftest(pk) < 0) {
-		set_err(err, xstrdup("private key fails a sign/verify "
-		    "self-test (damaged file?)"));
+	if (privkey_derive_public(pk, err) < 0) {
 		crypto_privkey_free(pk);
 		return NULL;
 	}
@@ -518,6 +534,10 @@ crypto_privkey_generate(enum crypto_key_type type, unsigned bits, char **err)
 		crypto_privkey_free(pk);
 		return NULL;
 	}
+	if (privkey_derive_public(pk, err) < 0) {
+		crypto_privkey_free(pk);
+		return NULL;
+	}
 	return pk;
 }
 
@@ -529,6 +549,8 @@ crypto_privkey_free(struct crypto_privkey *k)
 	/* gnutls_privkey_deinit() clears the key material it owns. */
 	if (k->k != NULL)
 		gnutls_privkey_deinit(k->k);
+	if (k->pub != NULL)
+		gnutls_pubkey_deinit(k->pub);
 	util_wipe(k, sizeof(*k));
 	free(k);
 }
@@ -632,6 +654,7 @@ crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
     size_t *siglen, char **err)
 {
 	gnutls_datum_t d, s = {NULL, 0};
+	gnutls_sign_algorithm_t sa;
 	int rc;
 
 	*sig = NULL;
@@ -652,15 +675,23 @@ crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
 			    "only (RFC 8463)"));
 			return -1;
 		}
-		rc = gnutls_privkey_sign_data2(k->k, GNUTLS_SIGN_EDDSA_ED25519,
-		    0, &d, &s);
+		sa = GNUTLS_SIGN_EDDSA_ED25519;
+		rc = gnutls_privkey_sign_data2(k->k, sa, 0, &d, &s);
 	} else {
 		/* PKCS#1 v1.5; GnuTLS adds the DigestInfo (RFC 8017 9.2). */
+		sa = alg == CRYPTO_SHA1 ? GNUTLS_SIGN_RSA_SHA1 :
+		    GNUTLS_SIGN_RSA_SHA256;
 		rc = gnutls_privkey_sign_hash(k->k, dig_alg(alg), 0, &d, &s);
 	}
 	if (rc < 0) {
 		gnutls_free(s.data);
 		set_err(err, gerr("signing failed", rc));
+		return -1;
+	}
+	if (privkey_check_sig(k, sa, &d, &s) < 0) {
+		gnutls_free(s.data);
+		set_err(err, xstrdup("the signature made does not verify with "
+		    "the key's own public half (damaged key file?)"));
 		return -1;
 	}
 	*siglen = s.size;

@@ -59,7 +59,10 @@ char *crypto_privkey_public_b64(const struct crypto_privkey *k, char **err);
 
 /* Sign a digest (of alg) with k.  RSA: PKCS#1 v1.5 over the DigestInfo of
  * the digest.  Ed25519: PureEdDSA over the digest bytes (RFC 8463 3).
- * Returns 0 with a malloc'd signature in *sig, *siglen, or -1 with *err. */
+ * Every signature is verified with k's own public half before it is
+ * returned, so a damaged key (which can load) never yields a signature
+ * nobody can verify.  Returns 0 with a malloc'd signature in *sig,
+ * *siglen, or -1 with *err. */
 int crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
     const unsigned char *digest, size_t dlen, unsigned char **sig,
     size_t *siglen, char **err);
@@ -81,6 +84,10 @@ unsigned crypto_pubkey_bits(const struct crypto_pubkey *k); /* RSA modulus bits;
 int crypto_verify(const struct crypto_pubkey *k, enum crypto_hash_alg alg,
     const unsigned char *digest, size_t dlen, const unsigned char *sig,
     size_t siglen, char **err);
+
+/* Sign a fixed digest and verify it (dkkeygen --check: a key that loads
+ * can still be damaged).  0, or -1 with *err. */
+int crypto_privkey_selftest(const struct crypto_privkey *k, char **err);
 
 /* True when pub is the public half of priv (dkkeygen --check). */
 bool crypto_keys_match(const struct crypto_privkey *priv,

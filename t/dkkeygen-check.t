@@ -140,6 +140,7 @@ problem 75 broken "$D/good.private" "${N}DNS query failed: SERVFAIL" "SERVFAIL"
 problem 66 good "$T/nokey" "^dkkeygen: $T/nokey: cannot read the key: " "key file missing"
 printf 'not a key\n' >"$T/garbage"
 problem 78 good "$T/garbage" "^dkkeygen: $T/garbage: not a usable private key" "key file holds no key"
+problem 78 good "$SOURCE/data/dkim/damaged-d.pem" "damaged-d.pem: not a usable private key: .*self-test" "a key that loads but cannot sign"
 chmod 644 "$D/good.private"
 run_status 0 "key file readable by others: still checked" check good
 like "^dkkeygen: $D/good.private: readable by other users" "$(cat "$T/err")" "... with a warning"
