@@ -204,6 +204,7 @@ make_fields(struct msg *m, const struct pra_result *pr,
 	rs.helo = opt_helo;
 	rs.identity = "pra";
 	if (pr->address != NULL) {
+		rs.pra = pr->address;
 		rs.result = r->result;
 		rs.comment = r->comment;
 		rs.mechanism = r->mechanism;

@@ -123,6 +123,8 @@ received_spf(const struct spf_request *req, const struct spf_response *resp,
 	s.helo = req->helo;
 	s.receiver = req->receiver;
 	s.identity = identity_name(req->scope);
+	if (req->scope == SPF_SCOPE_PRA)
+		s.pra = req->sender;
 	s.mechanism = resp->mechanism;
 	s.problem = resp->problem;
 	return ar_received_spf(&s, fold, eol);

@@ -563,6 +563,7 @@ ar_received_spf(const struct ar_spf *s, bool fold, const char *eol)
 	    {"helo", s->helo},
 	    {"receiver", s->receiver},
 	    {"identity", s->identity},
+	    {"pra", s->pra},
 	    {"mechanism", s->mechanism},
 	    {"problem", s->problem},
 	};

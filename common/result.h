@@ -89,6 +89,8 @@ struct ar_spf {
 	const char *helo;
 	const char *receiver;
 	const char *identity;      /* "mailfrom", "helo", "pra" */
+	const char *pra;           /* identity=pra: the address (Mail::SPF's
+	                            * "pra=" key) */
 	const char *mechanism;
 	const char *problem;
 };

@@ -33,6 +33,7 @@ like '^Received-SPF: pass .*identity=pra' "$(unfold "$T/pass" | sed -n 1p)" \
 is "Authentication-Results: mx.example.org; sender-id=pass header.from=pat@pra.example" \
 	"$(unfold "$T/pass" | sed -n 2p)" "pass: Authentication-Results second"
 like 'client-ip=192\.0\.2\.1' "$(field Received-SPF "$T/pass")" "pass: client-ip"
+like 'identity=pra; pra="pat@pra\.example";' "$(field Received-SPF "$T/pass")" "pass: pra= names the PRA (as Mail::SPF writes it)"
 strip 2 "$T/pass" >"$T/rest"
 same_file "$D/from.eml" "$T/rest" "pass: the message follows byte for byte"
 is "" "$(cat "$T/err")" "pass: nothing on stderr"

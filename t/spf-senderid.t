@@ -60,6 +60,7 @@ run_status 4 "pra: include: of a domain that does not exist is permerror" q --sc
 q --scope=pra -i 192.0.2.2 -s a@v2pra.example.com > "$T/out"
 rs=$(sed -n 3p "$T/out")
 like 'identity=pra' "$rs" "Received-SPF identity=pra"
+like 'identity=pra; pra="a@v2pra\.example\.com";' "$rs" "Received-SPF pra= names the PRA (Mail::SPF's key)"
 unlike 'envelope-from=' "$rs" "a PRA is not shown as envelope-from"
 like 'domain of a@v2pra\.example\.com designates' "$rs" "the comment names the PRA"
 q --sender-id -i 192.0.2.1 -s a@v2pra.example.com > "$T/out"
