@@ -5,7 +5,8 @@
 # usage: t/fuzz/run.sh [-b] [SECONDS [MODULE...]]
 #   -b        build only
 #   SECONDS   time per harness (default 60)
-#   MODULE    msg addr taglist canon crypto result (default: all)
+#   MODULE    msg addr taglist canon crypto result spf pra dkim
+#             (default: all)
 # environment:
 #   FUZZ_DIR    build and work directory (default /tmp/fuzz-senderauth)
 #   CONFIG_H    a configured build's config.h (default: configure once,
@@ -32,7 +33,7 @@ if [ "${1-}" = "-b" ]; then
 fi
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-modules=${*:-msg addr taglist canon crypto result}
+modules=${*:-msg addr taglist canon crypto result spf pra dkim}
 FUZZ_DIR=${FUZZ_DIR:-/tmp/fuzz-senderauth}
 CC=${FUZZ_CC:-clang}
 mkdir -p "$FUZZ_DIR"
@@ -53,6 +54,12 @@ srcs() {
 	canon) echo canon.c util.c ;;
 	crypto) echo crypto.c util.c ;;
 	result) echo result.c addr.c util.c ;;
+	spf) echo spf.c spf_parse.c spf_macro.c spf_lint.c dns.c result.c \
+	    addr.c util.c ;;
+	pra) echo pra.c spf.c spf_parse.c spf_macro.c spf_lint.c dns.c \
+	    result.c addr.c msg.c util.c ;;
+	dkim) echo dkim.c dk.c canon.c taglist.c crypto.c dns.c \
+	    result.c addr.c msg.c util.c ;;
 	*) echo "run.sh: unknown module $1" >&2; exit 64 ;;
 	esac
 }
