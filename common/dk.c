@@ -136,6 +136,7 @@ struct dk_sign {
 	struct crypto_hash *h;
 	size_t *fields;
 	size_t nfields;
+	bool no_h; /* every field signed and h= left out (see below) */
 };
 
 int
@@ -224,6 +225,16 @@ dk_sign_begin(struct msg *m, const struct dkim_sign_conf *c,
 	for (i = 0; i < nf; i++)
 		if (sign_wanted(c, msg_field(m, i)))
 			s->fields[s->nfields++] = i;
+	/* An h= of more names than verifiers accept (DKIM_MAX_H_NAMES, ours
+	 * and Mail::DKIM's parse the same list) would never verify: leave
+	 * h= out, which RFC 4870 3.3 defines as "every header field below
+	 * the signature", and sign them all. */
+	if (s->nfields > DKIM_MAX_H_NAMES) {
+		for (i = 0; i < nf; i++)
+			s->fields[i] = i;
+		s->nfields = nf;
+		s->no_h = true;
+	}
 	s->h = crypto_hash_new(DK_HASH);
 	if (s->h == NULL) {
 		*err = xstrdup("SHA-1 refused by the crypto library");
@@ -267,7 +278,7 @@ dk_sign_end(struct dk_sign *s, struct msg *m, char **err)
 	dkim_fold_add(&f, t.data, true);
 	dkim_fold_add(&f, "q=" DK_QUERY ";", true);
 	/* h= may fold after its colons (whitespace there is ignored) */
-	for (i = 0; i < s->nfields; i++) {
+	for (i = 0; i < s->nfields && !s->no_h; i++) {
 		const struct msg_field *mf = msg_field(m, s->fields[i]);
 		char *name = lower_dup(mf->name, mf->namelen);
 		buf_reset(&t);

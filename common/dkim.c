@@ -603,6 +603,11 @@ dkim_sign_conf_check(const struct dkim_sign_conf *c, char **err)
 			    "(RFC 6376 5.4)");
 			return -1;
 		}
+		if (c->nheaders > DKIM_MAX_H_NAMES) {
+			*err = xasprintf("more than %d header names (what "
+			    "verifiers accept in h=)", DKIM_MAX_H_NAMES);
+			return -1;
+		}
 	}
 	/* RFC 6376 3.5: t= and x= are at most 12 digits */
 	if (c->timestamp < 0 || c->expire < 0 ||
@@ -622,6 +627,53 @@ count_fields(struct msg *m, const char *name)
 	while ((i = msg_find_field(m, name, (size_t)(i + 1))) >= 0)
 		n++;
 	return n;
+}
+
+/* RFC 6376 5.4.2 lets h= name fewer instances of a field than the
+ * message has: the bottom-most ones are signed.  A verifier refuses an h=
+ * of more than DKIM_MAX_H_NAMES names (ours does), so a message with
+ * thousands of To or Received fields must not make one: keep at most T
+ * instances of each name, T the largest that keeps the list within the
+ * cap.  Names with fewer instances keep all of theirs, so From stays
+ * signed (dkim_sign_conf_check() bounds the distinct names).  Returns the
+ * new count; dropped entries are freed. */
+static size_t
+cap_names(char **v, size_t cnt)
+{
+	size_t *occ, i, j, k, lo, hi, t, total;
+
+	if (cnt <= DKIM_MAX_H_NAMES)
+		return cnt;
+	/* occ[i]: how many entries before i name the same field, from the
+	 * nearest earlier one (entries of one name sit together, so the
+	 * backward scan is short). */
+	occ = xcalloc(cnt, sizeof(*occ));
+	for (i = 0; i < cnt; i++)
+		for (j = i; j-- > 0;)
+			if (util_strcaseeq(v[j], v[i])) {
+				occ[i] = occ[j] + 1;
+				break;
+			}
+	/* the largest T with at most DKIM_MAX_H_NAMES entries of occ < T */
+	lo = 1;
+	hi = cnt;
+	while (lo < hi) {
+		t = lo + (hi - lo + 1) / 2;
+		for (i = total = 0; i < cnt; i++)
+			total += occ[i] < t;
+		if (total <= DKIM_MAX_H_NAMES)
+			lo = t;
+		else
+			hi = t - 1;
+	}
+	for (i = k = 0; i < cnt; i++) {
+		if (occ[i] < lo)
+			v[k++] = v[i];
+		else
+			free(v[i]);
+	}
+	free(occ);
+	return k;
 }
 
 /* The h= list for one configuration (see struct dkim_sign_conf). */
@@ -680,7 +732,7 @@ sign_names(struct msg *m, const struct dkim_sign_conf *c, size_t *n)
 		}
 		v[k++] = v[i];
 	}
-	*n = k;
+	*n = cap_names(v, k);
 	return v;
 }
 

@@ -144,6 +144,20 @@ run_status 0 "over-signed message verifies" $VERIFY < "$T/over"
 run_status 1 "From added after signing: not a pass" $VERIFY < "$T/over2"
 like '^dkim=fail' "$(cat "$T/out")" "... fail"
 
+# h= stays within what verifiers accept (DKIM_MAX_H_NAMES, 1024): a message
+# with 3000 Received fields signs the bottom-most instances (RFC 6376 5.4.2),
+# keeps From and Subject, and verifies.
+{ printf 'From: Joe <joe@football.example.com>\r\nSubject: many hops\r\n'
+  i=0; while [ $i -lt 3000 ]; do printf 'Received: from h%d by mx\r\n' $i; i=$((i + 1)); done
+  printf '\r\nbody\r\n'; } > "$T/hops"
+run_status 0 "3000 Received fields, -h from:subject:received --oversign: signed" "$BIN/dkimsign" -d $D -s test -k "$RSA" -h from:subject:received --oversign < "$T/hops"
+cp "$T/out" "$T/hops.s"
+hl=$(awk '/^DKIM-Signature:/ { s = 1 } s { print } s && /b=/ { exit }' "$T/hops.s" | tr -d '\r\n\t ' | sed 's/.*;h=\([^;]*\);.*/\1/')
+is 1024 "$(printf '%s\n' "$hl" | awk -F: '{ print NF }')" "... h= names exactly 1024 fields"
+is "2 2" "$(printf '%s\n' "$hl" | tr ':' '\n' | awk '$0 == "from" { f++ } $0 == "subject" { s++ } END { print f + 0, s + 0 }')" "... From and Subject still over-signed"
+run_status 0 "... and the signature verifies" $VERIFY < "$T/hops.s"
+run_status 64 "-h with 1025 names: usage error" "$BIN/dkimsign" -d $D -s test -k "$RSA" -h "from$(i=0; while [ $i -lt 1024 ]; do printf ':x-h%d' $i; i=$((i + 1)); done)" < "$T/msg"
+
 # -h exactly
 run_status 0 "-h" "$BIN/dkimsign" -d $D -s test -k "$RSA" -h 'From:Subject:X-Missing' < "$T/msg"
 like 'h=From:Subject:X-Missing;' "$(tr -d '\r\n\t ' < "$T/out")" "-h list used as given"

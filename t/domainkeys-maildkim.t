@@ -64,6 +64,16 @@ for f in $IN; do
 		    <"$f" >"$T/ours/${b%.eml}.$m.eml" || echo "# dkimsign failed: $f $m"
 	done
 done
+# 1100 To fields: more than the 1024 names a verifier takes in h=, so the
+# DKIM h= names the bottom-most 1022 To fields (RFC 6376 5.4.2) and the
+# DomainKey-Signature leaves h= out and signs every field (RFC 4870 3.3)
+{ printf 'From: Joe <joe@example.com>\nSubject: a long list\n'
+  i=0; while [ $i -lt 1100 ]; do printf 'To: r%d@example.net\n' $i; i=$((i + 1)); done
+  printf '\nhello\n'; } >"$T/manyto.eml"
+"$BIN/dkimsign" -d example.com -s dk -k "$K/dk.private" --domainkeys <"$T/manyto.eml" >"$T/ours/manyto.nofws.eml" ||
+    echo "# dkimsign failed: manyto"
+unlike '^DomainKey-Signature:.* h=' "$(sed -n '/^DomainKey-Signature:/,/b=/p' "$T/ours/manyto.nofws.eml" | tr -d '\n')" \
+    "1100 To fields: the DomainKey-Signature has no h= (every field signed)"
 OURS=$(ls "$T"/ours/*.eml)
 sed 's/^We lost the game/We won the game/' "$T/ours/tricky-crlf.simple.eml" >"$T/ours-body.eml"
 sed 's/^To: Suzie Q/To: Suzie X/' "$T/ours/tricky-lf.nofws.eml" >"$T/ours-to.eml"
