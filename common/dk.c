@@ -225,10 +225,10 @@ dk_sign_begin(struct msg *m, const struct dkim_sign_conf *c,
 	for (i = 0; i < nf; i++)
 		if (sign_wanted(c, msg_field(m, i)))
 			s->fields[s->nfields++] = i;
-	/* An h= of more names than verifiers accept (DKIM_MAX_H_NAMES, ours
-	 * and Mail::DKIM's parse the same list) would never verify: leave
-	 * h= out, which RFC 4870 3.3 defines as "every header field below
-	 * the signature", and sign them all. */
+	/* An h= of more names than our verifier accepts (DKIM_MAX_H_NAMES,
+	 * a bound on its work) would not verify here: leave h= out, which
+	 * RFC 4870 3.3 defines as "every header field below the signature",
+	 * and sign them all. */
 	if (s->nfields > DKIM_MAX_H_NAMES) {
 		for (i = 0; i < nf; i++)
 			s->fields[i] = i;
