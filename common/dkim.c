@@ -604,8 +604,8 @@ dkim_sign_conf_check(const struct dkim_sign_conf *c, char **err)
 			return -1;
 		}
 		if (c->nheaders > DKIM_MAX_H_NAMES) {
-			*err = xasprintf("more than %d header names (what "
-			    "verifiers accept in h=)", DKIM_MAX_H_NAMES);
+			*err = xasprintf("more than %d header names (the most "
+			    "dkimverify accepts in h=)", DKIM_MAX_H_NAMES);
 			return -1;
 		}
 	}
