@@ -630,9 +630,9 @@ count_fields(struct msg *m, const char *name)
 }
 
 /* RFC 6376 5.4.2 lets h= name fewer instances of a field than the
- * message has: the bottom-most ones are signed.  A verifier refuses an h=
- * of more than DKIM_MAX_H_NAMES names (ours does), so a message with
- * thousands of To or Received fields must not make one: keep at most T
+ * message has: the bottom-most ones are signed.  dkimverify refuses an h=
+ * of more than DKIM_MAX_H_NAMES names (a bound on its work), so a message
+ * with thousands of To or Received fields must not make one: keep at most T
  * instances of each name, T the largest that keeps the list within the
  * cap.  Names with fewer instances keep all of theirs, so From stays
  * signed (dkim_sign_conf_check() bounds the distinct names).  Returns the
@@ -645,8 +645,8 @@ cap_names(char **v, size_t cnt)
 	if (cnt <= DKIM_MAX_H_NAMES)
 		return cnt;
 	/* occ[i]: how many entries before i name the same field, from the
-	 * nearest earlier one (entries of one name sit together, so the
-	 * backward scan is short). */
+	 * nearest earlier one (the backward scan stops there, so it passes
+	 * at most the other distinct names, which are few). */
 	occ = xcalloc(cnt, sizeof(*occ));
 	for (i = 0; i < cnt; i++)
 		for (j = i; j-- > 0;)

@@ -981,6 +981,7 @@ make_comment(const struct spf_ctx *c, const struct spf_response *resp)
 		id = "the sender";
 	if (rcv != NULL && !comment_safe(rcv))
 		rcv = NULL;
+	/* problem= holds the same text, quoted; here only when harmless */
 	if (problem != NULL && strchr(problem, ';') != NULL)
 		problem = NULL;
 
