@@ -511,6 +511,12 @@ dk_verify_begin(struct msg *m, struct dns_ctx *dns, unsigned min_key_bits,
 
 	/* RFC 4870 3.2 and 3.7.4: the key */
 	res = dkim_key_fetch(dns, r->s, r->d, &k, &reason);
+	/* A revoked key (empty p=) is a fail for DKIM only (RFC 6376 6.1.2
+	 * step 6).  RFC 4870 3.2.3 says no more than that the key "has been
+	 * revoked", with no rule that makes it a failed check: the key is
+	 * unusable, as a missing one is, so DomainKeys keeps permerror. */
+	if (res == RES_FAIL)
+		res = RES_PERMERROR;
 	if (res != RES_PASS) {
 		set_result(r, res, reason);
 		goto out;

@@ -1246,7 +1246,10 @@ sig_parse(struct sig *sg, const struct dkim_verify_opts *o)
 			const char *m = p;
 			size_t mlen = (size_t)(q - p);
 			trim_fws(&m, &mlen);
-			if (mlen == 7 && memcmp(m, "dns/txt", 7) == 0)
+			/* "dns/txt" is an ABNF quoted string, so
+			 * case-insensitive (RFC 5234 2.3), as a=, c= and
+			 * k= are here. */
+			if (util_strcaseeq_n(m, mlen, "dns/txt", 7))
 				found = true;
 			if (colon == NULL)
 				break;
@@ -1315,8 +1318,12 @@ list_has(const char *s, size_t len, const char *word)
 	}
 }
 
+/* The reason key_parse() gives for an empty p=: dkim_key_fetch() tells it
+ * apart by address, as it is a failed check, not a permerror. */
+static const char KEY_REVOKED[] = "key revoked";
+
 /* Key record (RFC 6376 3.6.1; RFC 4870 3.2.3 adds g=).  Returns NULL when
- * usable, else the reason for a permerror. */
+ * usable, else the reason for a permerror (KEY_REVOKED: for a fail). */
 static const char *
 key_parse(const char *data, size_t len, struct dkim_key *k)
 {
@@ -1365,7 +1372,7 @@ key_parse(const char *data, size_t len, struct dkim_key *k)
 	if (t == NULL)
 		return "key record has no p=";
 	if (t->valuelen == 0)
-		return "key revoked";
+		return KEY_REVOKED;
 	k->p = b64_decode(t->value, t->valuelen, &k->plen);
 	if (k->p == NULL || k->plen == 0) {
 		free(k->p);
@@ -1426,7 +1433,11 @@ dkim_key_fetch(struct dns_ctx *dns, const char *selector, const char *domain,
 			why = w;
 	}
 	*reason = xstrdup(why != NULL ? why : "key not found");
-	return RES_PERMERROR;
+	/* RFC 6376 6.1.2 step 6: an empty p= means the key was revoked, and
+	 * the verifier "MUST treat this as a failed signature check and
+	 * return PERMFAIL (key revoked)": a failed check is dkim=fail (RFC
+	 * 8601 2.7.1), as for a signature that does not verify. */
+	return why == KEY_REVOKED ? RES_FAIL : RES_PERMERROR;
 }
 
 /* RFC 6376 6.1.2: fetch and check the key for a parsed signature. */

@@ -140,10 +140,10 @@ struct dkim_verify_opts {
 /*
  * One signature's result.  result is in RFC 8601 words:
  *   pass       the signature verifies and is acceptable
- *   fail       it does not verify (body hash mismatch, signature mismatch)
- *              or has expired (x= in the past)
- *   permerror  it cannot be evaluated: syntax, key not found, revoked or
- *              unusable key, unsupported algorithm, ...
+ *   fail       it does not verify (body hash mismatch, signature mismatch),
+ *              has expired (x= in the past) or its key is revoked (empty p=)
+ *   permerror  it cannot be evaluated: syntax, key not found, unusable
+ *              key, unsupported algorithm, ...
  *   policy     it is not acceptable here: RSA key too small, rsa-sha1,
  *              From not exactly once, too many signatures
  *   temperror  the key could not be fetched (DNS timeout, SERVFAIL)
@@ -264,8 +264,8 @@ struct dkim_key {
 /* Fetch and parse SELECTOR._domainkey.DOMAIN (RFC 6376 3.6.2, RFC 4870
  * 3.2): of several TXT records the first valid one is used.  Returns
  * RES_PASS with *k filled (free with dkim_key_clear()), or the result the
- * signature gets (RES_PERMERROR: not found, syntax, revoked; RES_TEMPERROR:
- * DNS failure) with *reason (caller frees). */
+ * signature gets (RES_FAIL: revoked, RFC 6376 6.1.2; RES_PERMERROR: not
+ * found, syntax; RES_TEMPERROR: DNS failure) with *reason (caller frees). */
 enum res dkim_key_fetch(struct dns_ctx *dns, const char *selector,
     const char *domain, struct dkim_key *k, char **reason);
 void dkim_key_clear(struct dkim_key *k);

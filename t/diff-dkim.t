@@ -11,9 +11,11 @@
 #      must give the reference's result for each (pass, or fail where the
 #      peer's signature is wrong by RFC 6376).
 #   3. Malformed signatures and odd key records (t/data/diff/hostile/
-#      README): dkimverify's result word must be one RFC 6376 section 6 and
-#      RFC 8301 allow (permerror and neutral count as one class, as in
-#      t/vectors/dkim/README.md); the peers' words are shown as diagnostics.
+#      README): dkimverify's result word must be the one RFC 6376 section
+#      6 and RFC 8301 require, or where they leave a choice the one
+#      DESIGN.md or dkimverify.1 fixes (one word per case, the section in
+#      a comment in hostile_cases()); the peers' words are shown as
+#      diagnostics.
 #   4. The minimal reproducers of t/data/diff/repro/.
 #
 # Where a peer deviates from RFC 6376 in a known way (t/data/diff/README.md

@@ -79,7 +79,7 @@ i=0; while [ $i -lt 10 ]; do echo "n$i._domainkey.football.example.com. IN TXT \
 is 10 "$(grep -c '^dkim=' "$T/out")" "10 signatures: 10 lines"
 like '^dkim=policy \(too many signatures\)' "$(sed -n 9p "$T/out")" "9th: policy (too many signatures)"
 like '^dkim=policy \(too many signatures\)' "$(sed -n 10p "$T/out")" "10th: policy (too many signatures)"
-like '^dkim=permerror \(key revoked\)' "$(sed -n 8p "$T/out")" "8th is evaluated (its key is revoked)"
+like '^dkim=fail \(key revoked\)' "$(sed -n 8p "$T/out")" "8th is evaluated (its key is revoked)"
 
 # hostile values cannot add lines or results
 printf 'DKIM-Signature: v=1; a=rsa-sha256; d=ex;dkim=pass; s=x; h=from; bh=AA==; b=AA==\r\nFrom: a@example.com\r\n\r\nx\r\n' > "$T/hostile"
@@ -164,5 +164,17 @@ done
 run_status 1 "v= not first in the key record: not a pass" $HV < "$H/key-vnotfirst.eml"
 like 'permerror \(key record v= is not the first tag\)' "$(cat "$T/out")" "... and the reason says so"
 run_status 1 "h= lists the signature itself: not a pass" $HV < "$H/h-lists-dkim-signature.eml"
+
+# A revoked key (empty p=) is a failed signature check (RFC 6376 6.1.2
+# step 6: "MUST treat this as a failed signature check"; DESIGN: "a
+# revoked key ... is a fail"): dkim=fail, exit 1 (signatures exist, none
+# passes).
+run_status 1 "only signature's key revoked: exit 1" $HV < "$H/key-revoked.eml"
+like '^dkim=fail \(key revoked\) header.d=example.com header.s=revoked' "$(cat "$T/out")" \
+	"... dkim=fail (key revoked)"
+# q= values are ABNF strings, case-insensitive (RFC 5234 2.3) like a=, c=
+# and k=: q=DNS/TXT names the dns/txt method (RFC 6376 3.5).
+run_status 0 "q=DNS/TXT: pass" $HV < "$H/q-uppercase.eml"
+like '^dkim=pass header.d=example.com' "$(cat "$T/out")" "... dkim=pass"
 
 done_testing

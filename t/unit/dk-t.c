@@ -523,6 +523,8 @@ test_verify_cases(struct dns_ctx *c)
 		    "From not signed (h=to)"},
 		{"d=example.com; s=nokey; b=AAAA", NULL, "permerror",
 		    "no key record"},
+		/* RFC 4870 3.2.3: revoked, with no rule making it a failed
+		 * check (DKIM's is RFC 6376 6.1.2): unusable, permerror */
 		{"d=example.com; s=revoked; b=AAAA", NULL, "permerror",
 		    "revoked key (p= empty)"},
 		{"d=example.com; s=ed; b=AAAA", NULL, "permerror", "k=ed25519"},
