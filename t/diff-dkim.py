@@ -1498,8 +1498,8 @@ REPROS = (
      ['-h', 'from:to:subject:dkim-signature'], REPRO_BASE + b'Hello.\n',
      'ours: RFC 6376 5.4 "The DKIM-Signature header field ... MUST NOT be included in the '
      'h= tag except to indicate that other preexisting signatures are also signed"; '
-     'dkimsign writes it anyway and opendkim, dkimpy, Mail::DKIM fail the signature '
-     '(only dkimverify passes it)'),
+     'dkimsign wrote it anyway (this file was made then) and opendkim, dkimpy, Mail::DKIM '
+     'fail the signature; fixed: dkimsign leaves it out now, and dkimverify fails this file too'),
     ('opendkim-colon-space', 'simple/simple', ['-h', 'from:to:subject:date'],
      REPRO_BASE.replace(b'Subject: repro', b'Subject:repro'),
      'opendkim -t: rebuilds "Subject:repro" as "Subject: repro" (simple header)'),

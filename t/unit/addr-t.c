@@ -379,8 +379,9 @@ test_misc(void)
 	bool np = true;
 	size_t i;
 
+	/* Must be a no-op: a crash ends the program before plan_lazy() prints
+	 * the plan, and the TAP driver fails the file (no ok() needed). */
 	addr_list_free(NULL);
-	ok(1, "addr_list_free(NULL) is a no-op");
 	l = addr_parse_address_list(NULL, 0);
 	ok(l != NULL && l->n == 0, "NULL, 0 is an empty address-list");
 	addr_list_free(l);

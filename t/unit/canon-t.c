@@ -466,8 +466,9 @@ test_limit(void)
 		free(out);
 		buf_free(&big);
 	}
+	/* Must be a no-op: a crash ends the program before plan_lazy() prints
+	 * the plan, and the TAP driver fails the file (no ok() needed). */
 	canon_body_free(NULL);
-	ok(1, "canon_body_free(NULL)");
 }
 
 /* Body hashes of the DKIM vector messages (and RFC 8463 A.3 intermediate

@@ -223,9 +223,11 @@ test_hash(void)
 	is_string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	    s, "SHA-256 of nothing");
 	free(s);
+	/* An abandoned hash and free(NULL) must be no-ops: a crash ends the
+	 * program before plan_lazy() prints the plan, so the TAP driver
+	 * fails the file; a leak shows under the sanitizer build. */
 	crypto_hash_free(crypto_hash_new(CRYPTO_SHA1));
 	crypto_hash_free(NULL);
-	ok(1, "hash abandoned and free(NULL)");
 }
 
 static void

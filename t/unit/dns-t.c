@@ -584,8 +584,9 @@ test_specs(void)
 		free(err);
 	}
 	dns_free(c);
+	/* Must be a no-op: a crash ends the program before plan_lazy() prints
+	 * the plan, and the TAP driver fails the file (no ok() needed). */
 	dns_free(NULL);
-	ok(1, "dns_free(NULL) is a no-op");
 }
 
 static void

@@ -707,8 +707,9 @@ test_write_range(void)
 	is_blob("b\n\nbo", 5, data, n, "write_range: the bytes asked for");
 	free(data);
 	msg_free(m);
+	/* Must be a no-op: a crash ends the program before plan_lazy() prints
+	 * the plan, and the TAP driver fails the file (no ok() needed). */
 	msg_free(NULL);
-	ok(1, "msg_free(NULL) is a no-op");
 }
 
 static void

@@ -290,8 +290,9 @@ test_misc(void)
 	is_string("sender", pra_header_property(PRA_HDR_SENDER),
 	          "property of Sender");
 	ok(pra_header_property(PRA_HDR_NONE) == NULL, "no property for none");
+	/* Must be a no-op: a crash ends the program before plan_lazy() prints
+	 * the plan, and the TAP driver fails the file (no ok() needed). */
 	pra_result_free(NULL);
-	ok(1, "pra_result_free(NULL) is a no-op");
 
 	m = msg_from_mem(s, strlen(s), &st);
 	is_int(0, pra_find(m, &r), "parts: found");
