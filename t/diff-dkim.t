@@ -29,9 +29,10 @@
 # opendkim lives in /usr/sbin.
 PATH=$PATH:/usr/sbin:/usr/local/sbin
 export PATH
-need_peer opendkim opendkim -V
-need_peer dkimpy "$PY" -c 'import dkim, nacl'
-need_peer Mail::DKIM perl -MMail::DKIM::Verifier -MMail::DKIM::Signer -MNet::DNS -e 1
+want_peer opendkim opendkim -V
+want_peer dkimpy "$PY" -c 'import dkim, nacl'
+want_peer Mail::DKIM perl -MMail::DKIM::Verifier -MMail::DKIM::Signer -MNet::DNS -e 1
+need_peers
 plan_lazy
 
 DATA=$SOURCE/data/diff

@@ -6,10 +6,11 @@
 # (--dns-zone) and from a real DNS server (t/dnsd.py) serving that file.
 . "${SOURCE:-t}/lib.sh"
 . "$SOURCE/interop-lib.sh"
-need_peer opendkim opendkim -V
-need_peer dkimpy "$PY" -c 'import dkim, nacl'
-need_peer Mail::DKIM perl -MMail::DKIM::Signer -MMail::DKIM::DkSignature -e 1
-need_peer openssl openssl version
+want_peer opendkim opendkim -V
+want_peer dkimpy "$PY" -c 'import dkim, nacl'
+want_peer Mail::DKIM perl -MMail::DKIM::Signer -MMail::DKIM::DkSignature -e 1
+want_peer openssl openssl version
+need_peers
 plan_lazy
 
 K=$T/k
