@@ -16,7 +16,9 @@ each of its tests runs `spfquery` once against that server:
 results, the exit status is the one spfquery documents for that result,
 and, when the test gives an explanation and the result is fail, line 2 is
 that explanation exactly.  One TAP line per test case, named
-"FILE: TEST", in file order.
+"FILE: TEST", in file order; with --peers, then one more per test case,
+"FILE: TEST: Received-SPF ...", comparing spfquery's Received-SPF with
+pyspf's and Mail::SPF's.
 
 Options:
     --spfquery PATH    the program to test
