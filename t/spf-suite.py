@@ -284,7 +284,7 @@ def compare_received(ours, peer, who, test, ours_result, peer_result):
 
 def pyspf_header(port, test, timeout):
     """pyspf's answer and Received-SPF for one test (pyspf's resolver is
-    a global: call from one thread)."""
+    a global: call from one thread of a process)."""
     import dns.name
     import dns.resolver
     import spf
@@ -327,33 +327,49 @@ def mailspf_request(port, test):
             'receiver': test.get('receiver'), 'defexp': 'DEFAULT'}
 
 
-def run_mailspf(script, requests):
-    """t/mailspf-eval.pl, one process for all requests."""
-    todo = [r for r in requests if r is not None]
-    p = subprocess.run(['perl', script], universal_newlines=True,
-                       input=''.join(json.dumps(r) + '\n' for r in todo),
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    outs = iter(p.stdout.split('\n'))
-    answers = []
-    for r in requests:
-        if r is None:
-            answers.append(None)
-            continue
-        try:
-            answers.append(json.loads(next(outs)))
-        except (StopIteration, ValueError):
-            answers.append({'result': 'exception', 'header': '',
-                            'exp': 'no output: ' + p.stderr[:200]})
+def run_mailspf(script, requests, jobs):
+    """t/mailspf-eval.pl, in `jobs` processes over slices of the
+    requests (None: nothing to ask, None answer)."""
+    answers = [None] * len(requests)
+    todo = [i for i, r in enumerate(requests) if r is not None]
+
+    def work(idx):
+        if not idx:
+            return
+        p = subprocess.run(['perl', script], universal_newlines=True,
+                           input=''.join(json.dumps(requests[i]) + '\n'
+                                         for i in idx),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        outs = p.stdout.split('\n')
+        for k, i in enumerate(idx):
+            try:
+                answers[i] = json.loads(outs[k])
+            except (IndexError, ValueError):
+                answers[i] = {'result': 'exception', 'header': '',
+                              'exp': 'no output: ' + p.stderr[:200]}
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        list(ex.map(work, [todo[k::jobs] for k in range(jobs)]))
     return answers
 
 
 def peer_lines(opts, label, cases, outs, ports, index, n):
     """The --peers TAP lines, numbered from n + 1; returns the failures."""
-    py = [pyspf_header(ports[index[id(d)]], t, opts['timeout'])
-          for d, _, t in cases]
-    ms = run_mailspf(opts['mailspf_eval'],
-                     [mailspf_request(ports[index[id(d)]], t)
-                      for d, _, t in cases])
+    # Mail::SPF in threads (each drives Perl processes) while pyspf runs
+    # in processes: pyspf's resolver is a module global, set by each
+    # test, so one process per worker.  Tests whose queries time out wait
+    # side by side.
+    jobs = int(opts['jobs'])
+    with concurrent.futures.ThreadPoolExecutor(1) as tex:
+        msf = tex.submit(run_mailspf, opts['mailspf_eval'],
+                         [mailspf_request(ports[index[id(d)]], t)
+                          for d, _, t in cases], jobs)
+        with concurrent.futures.ProcessPoolExecutor(jobs) as ex:
+            py = list(ex.map(pyspf_header,
+                             [ports[index[id(d)]] for d, _, _ in cases],
+                             [t for _, _, t in cases],
+                             [opts['timeout']] * len(cases)))
+        ms = msf.result()
     failed = 0
     for (d, name, t), out, (pres, phead), m in zip(cases, outs, py, ms):
         n += 1
