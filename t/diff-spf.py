@@ -15,18 +15,22 @@ All scenarios live in one DNS namespace (scenario K uses names under
 sK.example.com and client addresses derived from K) served by one t/dnsd.py.
 
 Each scenario is checked by `spfquery` and by pyspf (python3-spf, through
-dnspython pointed at the same server); with --mailspf also by Mail::SPF
-(libmail-spf-perl, through Net::DNS).  Compared: the result, and for fail
-the explanation (everyone gets the same default explanation, so only exp=
-texts can differ).
+dnspython pointed at the same server); with --mailspf (and always with
+--tap) also by Mail::SPF (libmail-spf-perl, through Net::DNS, run by
+t/mailspf-eval.pl).  Compared: the result, and for fail the explanation
+(everyone gets the same default explanation, so only exp= texts can
+differ).
 
 Modes:
     (default)   print each disagreement with pyspf not explained by a
                 known pyspf deviation (VERDICTS, in this file: what RFC
                 7208 says, so what spfquery does), then a count by kind
-    --tap       one TAP line per scenario: spfquery must agree with pyspf,
-                except for the scenarios listed in --expect, where it must
-                give the listed (RFC 7208) answer instead
+    --tap       one TAP line per scenario: spfquery must give the answer
+                of both peers, or of one peer where --expect lists the
+                scenario with the other peer's answer and why it is
+                wrong, or of neither where --expect lists both peers'
+                answers and the RFC 7208 sentence that decides; a listed
+                peer answer that changed fails too (review the verdict)
     --dump K    print scenario K (its DNS data and query) as JSON
 
 Options:
@@ -36,16 +40,20 @@ Options:
     --jobs N         spfquery runs at the same time (default 8)
     --python PATH    interpreter for dnsd.py (default: this one)
     --mailspf        also run Mail::SPF
+    --mailspf-eval PATH
+                     the Mail::SPF driver (default: mailspf-eval.pl next
+                     to this file)
     --no-timeout     no TIMEOUT data (SERVFAIL instead): each timeout
                      costs a second
-    --expect FILE    known pyspf deviations, tab-separated lines
-                     "SEED:K RESULT EXPLANATION WHY" ('#' comments):
-                     spfquery's (RFC 7208) answer; EXPLANATION "-" is
-                     not compared
+    --expect FILE    the classified disagreements: tab-separated lines
+                     "SEED:K SPFQUERY PYSPF MAILSPF WHY" ('#' comments),
+                     each answer a result word, for fail (and a Mail::SPF
+                     exception) followed by the text as a JSON string;
+                     WHY quotes the RFC 7208 sentence that decides
     --draft-expect FILE
-                     write the disagreements as lines for --expect, with
-                     the verdict of each known kind (VERDICTS) and
-                     "REVIEW" for the others: check each by hand
+                     write every disagreement with either peer as a line
+                     for --expect, WHY from the kind of pyspf deviation
+                     (VERDICTS) or "REVIEW": check each by hand
     -v               also show the known disagreements in full, and
                      those with Mail::SPF
 """
@@ -939,105 +947,119 @@ def run_pyspf(spf, q):
             'problem': str(getattr(query, 'prob', '') or '')}
 
 
-MAILSPF = r'''
-use strict; use warnings;
-use JSON::PP; use Mail::SPF; use Net::DNS::Resolver;
-my $port = shift;
-my $json = JSON::PP->new->utf8(0)->canonical;
-$| = 1;
-while (my $line = <STDIN>) {
-    my $q = $json->decode($line);
-    my %r;
-    eval {
-        my $res = Net::DNS::Resolver->new(nameservers => ['127.0.0.1'],
-            port => $port, udp_timeout => 1, tcp_timeout => 1, retry => 1,
-            retrans => 1, searchlist => [], defnames => 0, dnsrch => 0);
-        my %o = (dns_resolver => $res,
-            default_authority_explanation => $q->{defexp});
-        $o{hostname} = $q->{receiver} if defined $q->{receiver};
-        my $srv = Mail::SPF::Server->new(%o);
-        my %rq = (versions => [1], scope => $q->{mscope},
-            identity => $q->{identity}, ip_address => $q->{ip});
-        $rq{helo_identity} = $q->{helo} if $q->{helo} ne '';
-        my $req = Mail::SPF::Request->new(%rq);
-        my $result = $srv->process($req);
-        $r{result} = $result->code;
-        $r{exp} = $result->isa('Mail::SPF::Result::Fail')
-            ? $result->authority_explanation : '';
-    };
-    if ($@) { $r{result} = 'exception'; $r{exp} = "$@"; }
-    print $json->encode(\%r), "\n";
-}
-'''
-
-
-def run_mailspf(port, queries, jobs):
-    """Mail::SPF, in `jobs` Perl processes over slices of the queries."""
-    lines = []
-    for q in queries:
-        if q['scope'] == 'helo' or q['sender'] == '':
-            if not q['helo']:
-                lines.append(None)
-                continue
-            if q['scope'] == 'helo':
-                mscope, ident = 'helo', q['helo']
-            else:
-                mscope, ident = 'mfrom', 'postmaster@' + q['helo']
+def mailspf_query(q, port):
+    """The Mail::SPF request for scenario query q (t/mailspf-eval.pl's
+    input), or None when Mail::SPF cannot take it (a null sender and no
+    HELO).  Mail::SPF has no null sender: like spfquery (RFC 7208 2.4) it
+    is given postmaster@HELO."""
+    if q['scope'] == 'helo' or q['sender'] == '':
+        if not q['helo']:
+            return None
+        if q['scope'] == 'helo':
+            mscope, ident = 'helo', q['helo']
         else:
-            mscope, ident = 'mfrom', q['sender']
-        lines.append(json.dumps({'mscope': mscope, 'identity': ident,
-                                 'ip': q['ip'], 'helo': q['helo'] or '',
-                                 'receiver': q['receiver'],
-                                 'defexp': DEFAULT_EXP}))
-    todo = [i for i, l in enumerate(lines) if l is not None]
-    results = [None] * len(lines)
+            mscope, ident = 'mfrom', 'postmaster@' + q['helo']
+    else:
+        mscope, ident = 'mfrom', q['sender']
+    return {'port': port, 'scope': mscope, 'identity': ident,
+            'ip': q['ip'], 'helo': q['helo'] or '',
+            'receiver': q['receiver'], 'defexp': DEFAULT_EXP}
+
+
+def run_mailspf_eval(script, requests, jobs):
+    """Mail::SPF through t/mailspf-eval.pl, in `jobs` Perl processes over
+    slices of the requests (None: no request, None answer)."""
+    todo = [i for i, r in enumerate(requests) if r is not None]
+    results = [None] * len(requests)
     slices = [todo[i::jobs] for i in range(jobs)]
 
     def work(idx):
         if not idx:
             return
-        p = subprocess.run(['perl', '-e', MAILSPF, str(port)],
-                           input='\n'.join(lines[i] for i in idx) + '\n',
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        p = subprocess.run(['perl', script],
+                           input=''.join(json.dumps(requests[i]) + '\n'
+                                         for i in idx),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True)
         outs = p.stdout.split('\n')
         for n, i in enumerate(idx):
             try:
                 results[i] = json.loads(outs[n])
             except (IndexError, ValueError):
-                results[i] = {'result': 'exception', 'exp': 'no output'}
+                results[i] = {'result': 'exception', 'exp': 'no output: '
+                              + p.stderr[:200], 'text': '', 'header': ''}
 
     with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
         list(ex.map(work, slices))
     return results
 
 
+def run_mailspf(script, port, queries, jobs):
+    return run_mailspf_eval(script, [mailspf_query(q, port)
+                                     for q in queries], jobs)
+
+
 # ----------------------------------------------------------------------
 
+def parse_answer(text):
+    """'RESULT' or 'RESULT "TEXT"' (TEXT a JSON string: the explanation
+    of a fail, the message of a Mail::SPF exception) -> answer dict."""
+    word, _, rest = text.partition(' ')
+    if word not in EXIT and word != 'exception':
+        raise ValueError('unknown result %r' % word)
+    exp = json.loads(rest) if rest else ''
+    if not isinstance(exp, str):
+        raise ValueError('explanation is not a string: %r' % rest)
+    return {'result': word, 'exp': exp}
+
+
+def show_answer(a):
+    """The inverse of parse_answer (the explanation only where it is
+    compared: fail and exception)."""
+    if a is None:
+        return 'none asked'
+    if a['result'] in ('fail', 'exception'):
+        return '%s %s' % (a['result'], json.dumps(a['exp']))
+    return a['result']
+
+
 def load_expect(path):
-    """Lines "ID<TAB>RESULT<TAB>EXPLANATION<TAB>WHY": spfquery's answer
-    where pyspf is wrong (EXPLANATION "-": not compared)."""
+    """Lines "ID<TAB>SPFQUERY<TAB>PYSPF<TAB>MAILSPF<TAB>WHY": the three
+    answers (parse_answer) of a scenario where spfquery disagrees with
+    a peer, and why by RFC 7208.  WHY must cite a section of RFC 7208
+    and quote the sentence that decides ("...")."""
     exp = {}
     if not path:
         return exp
+    import re
     with open(path) as fp:
-        for line in fp:
+        for n, line in enumerate(fp, 1):
             line = line.rstrip('\n')
             if not line or line.startswith('#'):
                 continue
             parts = line.split('\t')
-            if len(parts) != 4:
-                sys.stderr.write('%s: bad line: %s\n' % (path, line))
+            try:
+                if len(parts) != 5:
+                    raise ValueError('%d fields, wanted 5' % len(parts))
+                if not re.search(r'RFC 7208 [0-9]', parts[4]) or \
+                        not re.search(r'"[^"]{12,}"', parts[4]):
+                    raise ValueError('WHY cites no RFC 7208 sentence')
+                exp[parts[0]] = {'ours': parse_answer(parts[1]),
+                                 'py': parse_answer(parts[2]),
+                                 'ms': parse_answer(parts[3]),
+                                 'why': parts[4]}
+            except ValueError as e:
+                sys.stderr.write('%s:%d: %s\n' % (path, n, e))
                 sys.exit(2)
-            exp[parts[0]] = {'result': parts[1], 'exp': parts[2],
-                             'why': parts[3]}
     return exp
 
 
 def agree(a, b):
+    if b is None:
+        return False
     if a['result'] != b['result']:
         return False
-    if a['result'] == 'fail' and a['exp'] != b['exp']:
+    if a['result'] in ('fail', 'exception') and a['exp'] != b['exp']:
         return False
     return True
 
@@ -1046,7 +1068,9 @@ def main(argv):
     opts = {'seed': 1, 'count': 300, 'first': 0, 'jobs': 8,
             'python': sys.executable, 'spfquery': None, 'dnsd': None,
             'mailspf': False, 'expect': None, 'tap': False, 'dump': None,
-            'verbose': False, 'no_timeout': False, 'draft_expect': None}
+            'verbose': False, 'no_timeout': False, 'draft_expect': None,
+            'mailspf_eval': os.path.join(os.path.dirname(
+                os.path.abspath(__file__)), 'mailspf-eval.pl')}
     i = 1
     while i < len(argv):
         a = argv[i]
@@ -1062,7 +1086,7 @@ def main(argv):
             i += 1
             opts[key] = int(argv[i])
         elif a in ('--python', '--spfquery', '--dnsd', '--expect',
-                   '--draft-expect'):
+                   '--draft-expect', '--mailspf-eval'):
             i += 1
             opts[key] = argv[i]
         elif a == '--help':
@@ -1081,6 +1105,8 @@ def main(argv):
         sys.stderr.write('diff-spf.py: --spfquery and --dnsd are needed\n')
         return 64
 
+    if opts['tap']:
+        opts['mailspf'] = True   # the TAP rule needs both peers
     zone, queries, per = generate(opts['seed'], opts['first'], opts['count'],
                                   opts['no_timeout'])
     expect = load_expect(opts['expect'])
@@ -1100,8 +1126,8 @@ def main(argv):
                     for q in queries]
             py = [run_pyspf(spf, q) for q in queries]
             ours = [f.result() for f in futs]
-        ms = run_mailspf(port, queries, opts['jobs']) if opts['mailspf'] \
-            else [None] * len(queries)
+        ms = run_mailspf(opts['mailspf_eval'], port, queries, opts['jobs']) \
+            if opts['mailspf'] else [None] * len(queries)
         elapsed = time.time() - t0
     finally:
         dnsd.send_signal(signal.SIGTERM)
@@ -1111,14 +1137,21 @@ def main(argv):
         os.rmdir(tmp)
 
     if opts['tap']:
-        return tap(opts, queries, ours, py, expect, port)
+        return tap(opts, queries, ours, py, ms, expect, port)
     return report(opts, queries, ours, py, ms, per, elapsed, port)
 
 
-def tap(opts, queries, ours, py, expect, port):
+def tap(opts, queries, ours, py, ms, expect, port):
+    """One TAP line per scenario.  It passes when spfquery gives the
+    answer (result, and for fail the explanation) of both peers; or of
+    one peer, when --expect lists the scenario with the other peer's
+    answer and why that peer is wrong; or of neither, when --expect lists
+    the scenario with both peers' answers and the RFC 7208 sentence that
+    decides.  A listed scenario also fails when a peer's answer is no
+    longer the one listed: the verdict must then be reviewed."""
     print('1..%d' % len(queries))
     failed = 0
-    for n, (q, o, p) in enumerate(zip(queries, ours, py), 1):
+    for n, (q, o, p, m) in enumerate(zip(queries, ours, py, ms), 1):
         problems = []
         if o['result'] not in EXIT:
             problems.append('spfquery printed no result: %r' %
@@ -1126,20 +1159,39 @@ def tap(opts, queries, ours, py, expect, port):
         elif o['status'] != EXIT[o['result']]:
             problems.append('exit %d for %s' % (o['status'], o['result']))
         e = expect.get(q['id'])
+        a_py, a_ms = agree(o, p), agree(o, m)
+        if m is None and e is None:
+            # A null sender without HELO: Mail::SPF has no identity to
+            # check (mailspf_query), so pyspf alone is the peer.
+            if a_py:
+                print('ok %d - %s: %s, as pyspf (Mail::SPF not asked: no '
+                      'HELO for a null sender)' % (n, q['id'], o['result']))
+                continue
+            a_ms = False
         if e is not None:
-            desc = '%s: %s (pyspf %s; %s)' % (q['id'], o['result'],
-                                                  p['result'], e['why'])
-            if o['result'] != e['result']:
-                problems.append('wanted %s' % e['result'])
-            elif e['exp'] != '-' and o['exp'] != e['exp']:
-                problems.append('wanted explanation %r, got %r' %
-                                (e['exp'], o['exp']))
+            desc = '%s: %s (pyspf %s, Mail::SPF %s: listed)' % (
+                q['id'], o['result'], p['result'],
+                m['result'] if m else '-')
+            for who, got, want in (('spfquery', o, e['ours']),
+                                   ('pyspf', p, e['py']),
+                                   ('Mail::SPF', m, e['ms'])):
+                if not agree(want, got):
+                    problems.append('%s: listed %s, got %s' % (
+                        who, show_answer(want), show_answer(got)))
+            if problems:
+                problems.append('listed because: %s' % e['why'])
+        elif a_py and a_ms:
+            desc = '%s: %s, as pyspf and Mail::SPF' % (q['id'], o['result'])
         else:
-            desc = '%s: %s, as pyspf' % (q['id'], o['result'])
-            if not agree(o, p):
-                problems.append('pyspf says %s %r, spfquery %s %r' %
-                                (p['result'], p['exp'], o['result'],
-                                 o['exp']))
+            desc = '%s: %s, as %s' % (q['id'], o['result'],
+                                      'pyspf' if a_py else 'Mail::SPF'
+                                      if a_ms else 'neither peer')
+            for who, ok, got in (('pyspf', a_py, p), ('Mail::SPF', a_ms, m)):
+                if not ok:
+                    problems.append('%s says %s, spfquery %s, and %s '
+                                    'does not list it' % (
+                                        who, show_answer(got),
+                                        show_answer(o), opts['expect']))
         if problems:
             failed += 1
             print('not ok %d - %s' % (n, desc))
@@ -1274,17 +1326,16 @@ def report(opts, queries, ours, py, ms, per, elapsed, port):
         d_ms = m is not None and not agree(o, m)
         if m is not None and d_ms:
             nms += 1
+        why = classify(q, o, p, m, per[q['k']]) if d_py else None
+        if opts['draft_expect'] and (d_py or d_ms):
+            drafts.append('%s\t%s\t%s\t%s\t%s' % (
+                q['id'], show_answer(o), show_answer(p), show_answer(m),
+                'REVIEW: ' + (VERDICTS[why] if why else 'unexplained')))
         if not d_py and not bad_status and not (opts['verbose'] and d_ms):
             continue
         ndis += d_py
-        why = classify(q, o, p, m, per[q['k']]) if d_py else None
         if d_py:
             classes[why] = classes.get(why, 0) + 1
-        if opts['draft_expect']:
-            drafts.append('%s\t%s\t%s\t%s' % (
-                q['id'], o['result'],
-                o['exp'] if o['result'] == 'fail' and why and 'exp' in why
-                else '-', VERDICTS[why] if why else 'REVIEW: unexplained'))
         if why is not None and not opts['verbose']:
             continue
         print('=== %s tags=%s' % (q['id'], ','.join(q['tags'])))

@@ -16,7 +16,9 @@ each of its tests runs `spfquery` once against that server:
 results, the exit status is the one spfquery documents for that result,
 and, when the test gives an explanation and the result is fail, line 2 is
 that explanation exactly.  One TAP line per test case, named
-"FILE: TEST", in file order.
+"FILE: TEST", in file order; with --peers, then one more per test case,
+"FILE: TEST: Received-SPF ...", comparing spfquery's Received-SPF with
+pyspf's and Mail::SPF's.
 
 Options:
     --spfquery PATH    the program to test
@@ -30,6 +32,20 @@ Options:
                        (repeatable), e.g. --arg=--max-void-lookups=0 or
                        --arg=--sender-id
     --only NAME        run only this test (repeatable; for debugging)
+    --skip NAME=REASON print test NAME as "ok N - ... # SKIP REASON"
+                       instead of running it (repeatable): for tests of
+                       a peer's own extensions, with the reason
+    --peers            also run pyspf (python3-spf) and Mail::SPF
+                       (t/mailspf-eval.pl) on every test and print one
+                       more TAP line per test, "FILE: TEST: Received-SPF":
+                       the values of the keys spfquery's Received-SPF
+                       (line 3) shares with each peer's must be equal
+                       (RECEIVED_SPF_KEYS, below, says which and why);
+                       a test's "header:" (pyspf's own suite) is compared
+                       the same way
+    --mailspf-eval PATH
+                       the Mail::SPF driver (default: mailspf-eval.pl
+                       next to this file)
     -v                 show each command line as a TAP comment
 
 Extra keys understood (Mail::SPF::Test and pyspf formats): scope (mfrom,
@@ -116,7 +132,7 @@ def command(opts, port, test):
 
 
 def run_one(opts, port, name, test):
-    """Returns (ok, diagnostics)."""
+    """Returns (ok, diagnostics, command, stdout lines)."""
     cmd = command(opts, port, test)
     want = test['result']
     if not isinstance(want, list):
@@ -127,7 +143,7 @@ def run_one(opts, port, name, test):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=60)
     except subprocess.TimeoutExpired:
-        return False, ['spfquery did not finish in 60 seconds'], cmd
+        return False, ['spfquery did not finish in 60 seconds'], cmd, []
     out = p.stdout.decode('utf-8', 'replace').split('\n')
     got = out[0] if out else ''
     diag = []
@@ -151,13 +167,254 @@ def run_one(opts, port, name, test):
     if not ok:
         for line in p.stderr.decode('utf-8', 'replace').splitlines()[:5]:
             diag.append('stderr: ' + line)
-    return ok, diag, cmd
+    return ok, diag, cmd, out
+
+
+# ----------------------------------------------------------------------
+# Received-SPF against the peers (--peers).
+
+# The keys of RFC 7208 9.1 whose values are compared between spfquery's
+# Received-SPF and a peer's, where both write the key.  Not compared:
+# "problem" (9.1: "the nature of the error", free text; Mail::SPF writes
+# no such key), the comment (9.1: free text, "SHOULD" only), "x-" keys.
+# "mechanism" is compared with pyspf only (Mail::SPF writes none) and
+# only when both give the same result (9.1: "the mechanism that matched";
+# a different result may have a different mechanism).  "receiver" is
+# compared only when the test names one (without one spfquery writes no
+# receiver key, pyspf "unknown" and Mail::SPF this host's name).
+RECEIVED_SPF_KEYS = ('client-ip', 'envelope-from', 'helo', 'receiver',
+                     'identity', 'mechanism')
+
+
+def parse_received_spf(text):
+    """A Received-SPF field (with or without the name, folded or not) ->
+    (result word, {key: value}); quoted values unquoted (RFC 5322
+    quoted-string), the comment skipped (nested, quoted-pairs)."""
+    s = ' '.join(str(text).split())
+    if s.lower().startswith('received-spf:'):
+        s = s[len('received-spf:'):].lstrip()
+    i = 0
+    while i < len(s) and not s[i].isspace() and s[i] != '(':
+        i += 1
+    result = s[:i].lower()
+    pairs = {}
+    n = len(s)
+    while i < n:
+        c = s[i]
+        if c.isspace() or c == ';':
+            i += 1
+        elif c == '(':
+            depth = 0
+            while i < n:
+                if s[i] == '\\':
+                    i += 2
+                    continue
+                if s[i] == '(':
+                    depth += 1
+                elif s[i] == ')':
+                    depth -= 1
+                    if depth == 0:
+                        i += 1
+                        break
+                i += 1
+        else:
+            j = i
+            while j < n and s[j] not in '=; ':
+                j += 1
+            key = s[i:j].lower()
+            if j >= n or s[j] != '=':
+                i = j + 1   # junk: not key=value
+                continue
+            j += 1
+            if j < n and s[j] == '"':
+                j += 1
+                val = ''
+                while j < n and s[j] != '"':
+                    if s[j] == '\\' and j + 1 < n:
+                        j += 1
+                    val += s[j]
+                    j += 1
+                j += 1
+            else:
+                k = j
+                while j < n and s[j] not in '; ':
+                    j += 1
+                val = s[k:j]
+            pairs[key] = val
+            i = j
+    return result, pairs
+
+
+def compare_received(ours, peer, who, test, ours_result, peer_result):
+    """Problems (a list of strings) and the keys compared."""
+    orr, op = parse_received_spf(ours)
+    prr, pp = parse_received_spf(peer)
+    null = str(test.get('mailfrom') or '') == '' and \
+        str(test.get('scope', '')).lower() != 'helo'
+    problems, keys = [], []
+    for key in ('client-ip', 'identity'):
+        for name, p in (('spfquery', op), (who, pp)):
+            if key not in p:
+                problems.append('%s Received-SPF has no %s: %r' %
+                                (name, key, ours if p is op else peer))
+    for key in RECEIVED_SPF_KEYS:
+        if key not in op or key not in pp:
+            continue
+        if key == 'mechanism' and (who == 'Mail::SPF' or
+                                   ours_result != peer_result):
+            continue
+        if key == 'receiver' and test.get('receiver') is None:
+            continue
+        # A null sender: spfquery writes envelope-from="" (9.1: "the
+        # envelope sender mailbox", and there is none) and
+        # identity=mailfrom (2.4: the "MAIL FROM" identity is then
+        # postmaster@HELO).  pyspf writes postmaster@HELO and
+        # identity=helo; Mail::SPF is given postmaster@HELO as the
+        # identity (it has no null sender).  Those are not compared.
+        if null and key == 'envelope-from':
+            continue
+        if null and key == 'identity' and who == 'pyspf':
+            continue
+        keys.append(key)
+        if op[key] != pp[key]:
+            problems.append('%s: spfquery %r, %s %r' % (key, op[key], who,
+                                                        pp[key]))
+    return problems, keys
+
+
+def pyspf_header(port, test, timeout):
+    """pyspf's answer and Received-SPF for one test (pyspf's resolver is
+    a global: call from one thread of a process)."""
+    import dns.name
+    import dns.resolver
+    import spf
+    res = dns.resolver.Resolver(configure=False)
+    res.nameservers = ['127.0.0.1']
+    res.port = port
+    res.domain = dns.name.root
+    res.search = []
+    res.timeout = float(timeout)
+    res.lifetime = float(timeout)
+    dns.resolver.default_resolver = res
+    scope = str(test.get('scope', '')).lower()
+    mailfrom = '' if test.get('mailfrom') is None else str(test['mailfrom'])
+    helo = '' if test.get('helo') is None else str(test['helo'])
+    try:
+        q = spf.query(i=str(test['host']),
+                      s='' if scope == 'helo' else mailfrom, h=helo,
+                      receiver=test.get('receiver'), timeout=float(timeout),
+                      querytime=0)
+        r, _, _ = q.check()
+        return r, q.get_header(r, test.get('receiver'))
+    except Exception as e:  # a pyspf bug: report it as such
+        return 'exception', 'exception %r' % e
+
+
+def mailspf_request(port, test):
+    scope = str(test.get('scope', '')).lower()
+    mailfrom = '' if test.get('mailfrom') is None else str(test['mailfrom'])
+    helo = '' if test.get('helo') is None else str(test['helo'])
+    if scope == 'helo':
+        mscope, ident = 'helo', helo
+    elif mailfrom:
+        mscope, ident = 'mfrom', mailfrom
+    elif helo:
+        mscope, ident = 'mfrom', 'postmaster@' + helo
+    else:
+        return None
+    return {'port': port, 'scope': mscope, 'identity': ident,
+            'ip': str(test['host']), 'helo': helo,
+            'receiver': test.get('receiver'), 'defexp': 'DEFAULT'}
+
+
+def run_mailspf(script, requests, jobs):
+    """t/mailspf-eval.pl, in `jobs` processes over slices of the
+    requests (None: nothing to ask, None answer)."""
+    answers = [None] * len(requests)
+    todo = [i for i, r in enumerate(requests) if r is not None]
+
+    def work(idx):
+        if not idx:
+            return
+        p = subprocess.run(['perl', script], universal_newlines=True,
+                           input=''.join(json.dumps(requests[i]) + '\n'
+                                         for i in idx),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        outs = p.stdout.split('\n')
+        for k, i in enumerate(idx):
+            try:
+                answers[i] = json.loads(outs[k])
+            except (IndexError, ValueError):
+                answers[i] = {'result': 'exception', 'header': '',
+                              'exp': 'no output: ' + p.stderr[:200]}
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        list(ex.map(work, [todo[k::jobs] for k in range(jobs)]))
+    return answers
+
+
+def peer_lines(opts, label, cases, outs, ports, index, n):
+    """The --peers TAP lines, numbered from n + 1; returns the failures."""
+    # Mail::SPF in threads (each drives Perl processes) while pyspf runs
+    # in processes: pyspf's resolver is a module global, set by each
+    # test, so one process per worker.  Tests whose queries time out wait
+    # side by side.
+    jobs = int(opts['jobs'])
+    with concurrent.futures.ThreadPoolExecutor(1) as tex:
+        msf = tex.submit(run_mailspf, opts['mailspf_eval'],
+                         [mailspf_request(ports[index[id(d)]], t)
+                          for d, _, t in cases], jobs)
+        with concurrent.futures.ProcessPoolExecutor(jobs) as ex:
+            py = list(ex.map(pyspf_header,
+                             [ports[index[id(d)]] for d, _, _ in cases],
+                             [t for _, _, t in cases],
+                             [opts['timeout']] * len(cases)))
+        ms = msf.result()
+    failed = 0
+    for (d, name, t), out, (pres, phead), m in zip(cases, outs, py, ms):
+        n += 1
+        ores = out[0] if out else ''
+        ours = out[2] if len(out) > 2 else ''
+        problems, said = [], []
+        r, _ = parse_received_spf(ours)
+        if r != ores:
+            problems.append('spfquery: result %r, Received-SPF says %r'
+                            % (ores, r))
+        peers = [('pyspf', pres, phead)]
+        if m is not None:
+            peers.append(('Mail::SPF', m['result'], m['header']))
+        if t.get('header') is not None:
+            hres, _ = parse_received_spf(t['header'])
+            peers.append(('header:', hres, t['header']))
+        for who, pres_, head in peers:
+            if pres_ == 'exception':
+                # The peer died instead of answering (Mail::SPF on some
+                # malformed names, in Net::DNS): no field to compare.
+                said.append('%s (none: it died)' % who)
+                continue
+            pr, keys = compare_received(ours, head, who, t, ores, pres_)
+            problems += pr
+            said.append('%s (%s)' % (who, ' '.join(keys)))
+        print('%s %d - %s: %s: Received-SPF values as %s' % (
+            'not ok' if problems else 'ok', n, label, name,
+            ', '.join(said)))
+        if problems or opts['verbose']:
+            print('#   spfquery:  %s' % ours)
+            for who, _, head in peers:
+                print('#   %-10s %s' % (who + ':', ' '.join(
+                    str(head).split())))
+        for pr in problems:
+            print('#   ' + pr)
+        failed += bool(problems)
+    return failed
 
 
 def main(argv):
     opts = {'spfquery': None, 'dnsd': None, 'python': sys.executable,
             'jobs': 8, 'timeout': '1', 'args': [], 'only': [],
-            'verbose': False}
+            'verbose': False, 'skip': [], 'peers': False,
+            'mailspf_eval': os.path.join(os.path.dirname(
+                os.path.abspath(__file__)), 'mailspf-eval.pl')}
     files = []
     i = 0
     while i < len(argv):
@@ -166,7 +423,8 @@ def main(argv):
         simple = {'--spfquery': 'spfquery', '--dnsd': 'dnsd',
                   '--python': 'python', '--jobs': 'jobs',
                   '--dns-timeout': 'timeout', '--arg': 'args',
-                  '--only': 'only'}
+                  '--only': 'only', '--skip': 'skip',
+                  '--mailspf-eval': 'mailspf_eval'}
         if key in simple:
             if not _:
                 i += 1
@@ -178,6 +436,8 @@ def main(argv):
                 opts[k].append(val)
             else:
                 opts[k] = val
+        elif a == '--peers':
+            opts['peers'] = True
         elif a == '-v':
             opts['verbose'] = True
         elif a in ('-h', '--help'):
@@ -200,7 +460,13 @@ def main(argv):
             if opts['only'] and name not in opts['only']:
                 continue
             cases.append((d, name, test))
-    print('1..%d' % len(cases))
+    skips = {}
+    for sk in opts['skip']:
+        name, eq, reason = sk.partition('=')
+        if not eq or not reason:
+            die('--skip needs NAME=REASON')
+        skips[name] = reason
+    print('1..%d' % (len(cases) * (2 if opts['peers'] else 1)))
     sys.stdout.flush()
     tmp = tempfile.mkdtemp(prefix='spf-suite.')
     failed = 0
@@ -222,12 +488,19 @@ def main(argv):
         for k, (p, portfile, errfile) in servers:
             ports[k] = wait_dnsd(p, portfile, errfile)
         index = {id(d): k for k, d in enumerate(docs)}
+        outs = []
         with concurrent.futures.ThreadPoolExecutor(int(opts['jobs'])) as ex:
             futs = [ex.submit(run_one, opts, ports[index[id(d)]], name, t)
                     for d, name, t in cases]
             for (d, name, t), f in zip(cases, futs):
-                ok, diag, cmd = f.result()
+                ok, diag, cmd, out = f.result()
+                outs.append(out)
                 n += 1
+                if name in skips:
+                    print('ok %d - %s: %s # SKIP %s' % (n, label, name,
+                                                        skips[name]))
+                    print('#   spfquery: %s' % (out[0] if out else ''))
+                    continue
                 print('%s %d - %s: %s' % ('ok' if ok else 'not ok', n,
                                           label, name))
                 if opts['verbose'] or not ok:
@@ -239,6 +512,9 @@ def main(argv):
                 if not ok:
                     failed += 1
                 sys.stdout.flush()
+        if opts['peers']:
+            failed += peer_lines(opts, label, cases, outs, ports, index, n)
+            n += len(cases)
     finally:
         for k, (p, portfile, errfile) in servers:
             stop_dnsd(p)
