@@ -167,6 +167,11 @@ same_file "$T/want" "$T/rest" "chain: forged fields gone, the rest kept"
 $SPF -A $ID < "$T/in" | $DKV -A $ID > "$T/chain2" 2>/dev/null
 unlike "^Authentication-Results: $ID; spf=" "$(cat "$T/chain2")" "a later stage with the same -A removes an earlier stage's field"
 
+# A later stage with another authserv-id keeps the earlier stage's field.
+$SPF -A $ID < "$T/in" | $DKV -A other.example > "$T/chain3" 2>/dev/null
+is 1 "$(sed '/^$/q' "$T/chain3" | grep -c "^Authentication-Results: $ID; spf=pass")" "a later stage with another -A keeps an earlier stage's field"
+is 0 "$(sed '/^$/q' "$T/chain3" | grep -c "other\.example; dkim=pass header\.d=kept")" "... and removes the fields claiming its own id"
+
 # --- exit status: stdin unreadable (66), --lint on a DNS timeout (75)
 for p in SPF PRA DKV; do
 	eval "cmd=\$$p"
