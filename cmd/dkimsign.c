@@ -400,6 +400,14 @@ main(int argc, char **argv)
 		error("input: %s", msg_status_text(msg_status(m)));
 		status = msg_status(m) == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
 	}
+	if (status == 0 && msg_header_malformed(m)) {
+		/* Verifiers disagree on what such a header is (dkimpy
+		 * refuses it, Mail::DKIM reads fields below the line, we
+		 * give permerror): a signature could not verify anywhere. */
+		error("input: a header line without a colon before the empty "
+		    "line (RFC 5322 2.2)");
+		status = EX_DATAERR;
+	}
 	if (status == 0 && msg_find_field(m, "from", 0) < 0) {
 		error("input: no From field (RFC 6376 5.4: From must be "
 		    "signed)");

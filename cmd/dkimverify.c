@@ -181,34 +181,29 @@ verify_print(int fd, const char *name)
 	return verdict_exit(v);
 }
 
-/* --filter: the mbox line, our field, the header without forged
- * Authentication-Results fields for our authserv-id (RFC 8601 5), and
- * the rest unchanged. */
+/* --filter: copy the message out, leaving out every Authentication-Results
+ * field claiming our authserv-id (RFC 8601 5) on every path, and with
+ * field (when not NULL) after the mbox line, on top of the header. */
 static int
 write_filtered(struct msg *m, const char *field)
 {
-	size_t mlen = 0, nf = msg_nfields(m), i;
+	size_t mlen = 0, nremoved = 0;
 	const char *mbox = msg_mbox_from(m, &mlen);
-	uint64_t pos = mlen;
+	int r;
 
-	if (mlen > 0 && fwrite(mbox, 1, mlen, stdout) != mlen)
-		return -1;
-	if (fputs(field, stdout) == EOF)
-		return -1;
-	for (i = 0; i < nf; i++) {
-		const struct msg_field *f = msg_field(m, i);
-		if (util_strcaseeq_n(f->name, f->namelen,
-		    "Authentication-Results", 22) &&
-		    ar_value_has_authserv_id(f->value, f->valuelen,
-		    authserv_id)) {
-			debug("removing an Authentication-Results field "
-			    "claiming to be from %s", authserv_id);
-			if (msg_write_range(m, stdout, pos, f->offset) < 0)
-				return -1;
-			pos = f->offset + f->rawlen;
-		}
-	}
-	return msg_write_range(m, stdout, pos, msg_size(m));
+	if (field != NULL) {
+		if (mlen > 0 && fwrite(mbox, 1, mlen, stdout) != mlen)
+			return -1;
+		if (fputs(field, stdout) == EOF)
+			return -1;
+	} else
+		mlen = 0;
+	r = ar_write_stripped(m, stdout, mlen, authserv_id, &nremoved);
+	if (nremoved > 0)
+		debug("removed %zu Authentication-Results field%s claiming "
+		    "to be from %s", nremoved, nremoved == 1 ? "" : "s",
+		    authserv_id);
+	return r;
 }
 
 static int
@@ -237,7 +232,9 @@ filter(void)
 		status = EX_NOINPUT;
 	}
 	if (status != 0) {
-		if (msg_write_all(m, stdout) < 0) {
+		/* Nothing is lost, but a forged result is no part of the
+		 * message worth keeping (DESIGN.md "Nothing is lost"). */
+		if (write_filtered(m, NULL) < 0) {
 			syserror("writing the output");
 			status = EX_IOERR;
 		}
@@ -259,7 +256,7 @@ filter(void)
 		    i < rs->n && rs->r[i].s ? rs->r[i].s : "?",
 		    i < rs->n && rs->r[i].reason ? rs->r[i].reason :
 		    "temporary DNS error");
-		status = msg_write_all(m, stdout) < 0 ? EX_IOERR : EX_TEMPFAIL;
+		status = write_filtered(m, NULL) < 0 ? EX_IOERR : EX_TEMPFAIL;
 		if (status == EX_IOERR)
 			syserror("writing the output");
 		dkim_results_free(rs);

@@ -62,12 +62,13 @@ valid_ip(const char *s)
 /*
  * "Nothing is lost" (DESIGN.md): a filter that cannot do its job copies
  * the message through unchanged, says why in one line, and exits with
- * status.
+ * status.  One change is made even then: with -A, the fields claiming our
+ * authserv-id are left out (RFC 8601 5), as on success.
  */
 static int
 pass_through(struct msg *m, int status)
 {
-	if (msg_write_all(m, stdout) < 0) {
+	if (ar_write_stripped(m, stdout, 0, opt_authserv, NULL) < 0) {
 		syserror("copying the message");
 		return EX_IOERR;
 	}
@@ -283,12 +284,13 @@ run_filter(struct msg *m)
 
 	/* The mbox "From " line stays first; our fields go on top of the
 	 * header section (RFC 8601 5, RFC 7208 9.1: prepended), then every
-	 * input byte after the mbox line, unchanged. */
+	 * input byte after the mbox line, unchanged but for the fields that
+	 * claim our authserv-id (with -A, RFC 8601 5). */
 	mbox = msg_mbox_from(m, &mboxlen);
 	if ((mbox != NULL && fwrite(mbox, 1, mboxlen, stdout) != mboxlen) ||
 	    fputs(fields, stdout) == EOF ||
-	    msg_write_range(m, stdout, mbox != NULL ? mboxlen : 0,
-	                    msg_size(m)) < 0) {
+	    ar_write_stripped(m, stdout, mbox != NULL ? mboxlen : 0,
+	                      opt_authserv, NULL) < 0) {
 		syserror("writing the message");
 		status = EX_IOERR;
 		goto out;

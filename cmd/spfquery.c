@@ -169,6 +169,12 @@ lint(struct dns_ctx *dns, struct spf_request *req)
 	       l.void_lookups == 1 ? "" : "s", l.records,
 	       l.records == 1 ? "" : "s",
 	       l.macros ? " (targets with macros not followed)" : "");
+	/* Only temporary DNS errors in the way: try later (DESIGN.md:
+	 * 75), not "the record has a problem". */
+	if (n > 0 && l.temperrors == n) {
+		spf_lint_free(&l);
+		return EX_TEMPFAIL;
+	}
 	spf_lint_free(&l);
 	return n == 0 ? EXIT_PASS : EXIT_NOTPASS;
 }
@@ -209,15 +215,16 @@ filter(struct dns_ctx *dns, struct spf_request *req)
 	struct spf_response resp;
 	char *sender = NULL, *rs = NULL, *ar = NULL;
 	const char *mbox;
-	size_t mboxlen;
+	size_t mboxlen, nremoved = 0;
 	int ret = EXIT_PASS;
 	bool checked = false;
 
 	memset(&resp, 0, sizeof(resp));
 	m = msg_read_fd(STDIN_FILENO, &st);
 	if (m == NULL) {
+		/* Nothing could be read: nothing to copy (DESIGN.md: 66). */
 		syserror("reading the message");
-		return EX_IOERR;
+		return EX_NOINPUT;
 	}
 	if (msg_status(m) != MSG_OK) {
 		error("the input: %s", msg_status_text(msg_status(m)));
@@ -260,12 +267,15 @@ copy:
 		goto ioerr;
 	if (ar != NULL && fputs(ar, stdout) == EOF)
 		goto ioerr;
-	if (checked) {
-		if (msg_write_range(m, stdout, mboxlen, msg_size(m)) < 0)
-			goto ioerr;
-	} else if (msg_write_all(m, stdout) < 0) {
+	/* With -A, on every path, without the fields that claim our
+	 * authserv-id (RFC 8601 5; DESIGN.md "Nothing is lost"). */
+	if (ar_write_stripped(m, stdout, checked ? mboxlen : 0, opt_authserv,
+	                      &nremoved) < 0)
 		goto ioerr;
-	}
+	if (nremoved > 0)
+		debug("removed %zu Authentication-Results field%s claiming "
+		      "to be from %s",
+		      nremoved, nremoved == 1 ? "" : "s", opt_authserv);
 	if (fflush(stdout) == EOF)
 		goto ioerr;
 	goto out;
@@ -311,33 +321,27 @@ query(struct dns_ctx *dns, struct spf_request *req)
 	return ret;
 }
 
-/* Copy stdin to stdout unchanged. */
+/* Copy stdin to stdout unchanged but for forged Authentication-Results
+ * fields (with -A), when the filter cannot run at all.  Returns 0, or the
+ * exit status of an I/O error. */
 static int
 passthrough(void)
 {
-	char buf[65536];
-	ssize_t n;
+	enum msg_status st;
+	struct msg *m = msg_read_fd(STDIN_FILENO, &st);
+	int ret = 0;
 
-	for (;;) {
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			syserror("reading the message");
-			return -1;
-		}
-		if (n == 0)
-			break;
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
-			syserror("writing the message");
-			return -1;
-		}
+	if (m == NULL) {
+		syserror("reading the message");
+		return EX_NOINPUT;
 	}
-	if (fflush(stdout) == EOF) {
+	if (ar_write_stripped(m, stdout, 0, opt_authserv, NULL) < 0 ||
+	    fflush(stdout) == EOF) {
 		syserror("writing the message");
-		return -1;
+		ret = EX_IOERR;
 	}
-	return 0;
+	msg_free(m);
+	return ret;
 }
 
 static bool
@@ -488,8 +492,8 @@ main(int argc, const char **argv)
 		free(err);
 		/* Nothing is lost: a filter that cannot work still copies
 		 * its input. */
-		if (opt_filter && opt_lint == NULL && passthrough() < 0)
-			ret = EX_IOERR;
+		if (opt_filter && opt_lint == NULL && (rc = passthrough()) != 0)
+			ret = rc;
 		goto out;
 	}
 	if (opt_trace)

@@ -1625,6 +1625,17 @@ dkim_verify(struct msg *m, struct dns_ctx *dns,
 			r->reason = xstrdup("too many signatures");
 			continue;
 		}
+		if (msg_header_malformed(m)) {
+			/* A line that is no field before the empty line:
+			 * RFC 5322 3.5 has none, and mail readers take the
+			 * fields below it as header while the hash would
+			 * take them as body, so no verdict can hold for
+			 * both (dkimverify(1), as dkimpy refuses it). */
+			display_only(r, f);
+			r->result = RES_PERMERROR;
+			r->reason = xstrdup("header line without a colon");
+			continue;
+		}
 		if (r->kind == DKIM_KIND_DOMAINKEYS) {
 			/* RFC 4870: parsed, key fetched and headers hashed
 			 * now; the body comes with the DKIM ones below.

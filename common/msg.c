@@ -27,8 +27,11 @@
  *    the header section, with no separator: by RFC 5322 3.5 a message is
  *    header fields, then optionally an empty line and a body, so such a
  *    line cannot be part of the header.  Treating it as the first body line
- *    (as most MTAs and mail readers do) keeps every field before it usable
- *    and keeps every byte of the input: nothing is dropped or rewritten.
+ *    keeps every byte of the input (nothing is dropped or rewritten), but
+ *    mail readers (procmail, maildrop, MUAs) read header fields on up to
+ *    the first empty line, so the header they see is longer than the one
+ *    indexed here: msg_header_malformed() says so, verifiers refuse to pass
+ *    such a message, and ar_write_stripped() scans up to the empty line.
  *  - a first line (after the mbox line) that is not a field gives
  *    MSG_ENOHEADER, as does empty input; a header without an empty line and
  *    without a body is valid (the body is empty).
@@ -87,6 +90,7 @@ struct msg {
 	uint64_t bodyoff;
 	bool sep;
 	bool crlf;
+	bool badline; /* the header ended at a line that is not a field */
 
 	struct msg_field *fields;
 	size_t nfields;
@@ -94,6 +98,7 @@ struct msg {
 	uint64_t bodypos;
 	char *chunkbuf; /* msg_body_next() chunks read from backfd */
 	char *writebuf; /* msg_write_range() copies from backfd */
+	char *inputbuf; /* msg_input_chunk() reads from backfd */
 };
 
 /* ftext = %d33-57 / %d59-126 (RFC 5322 3.6.8). */
@@ -197,10 +202,13 @@ classify_line(struct msg *m, size_t ls, size_t le)
 			; /* continuation line (folding) */
 		else if (field_name_len(l, n) > 0)
 			add_field_start(m, ls);
-		else
+		else {
 			/* Not a header line: the body starts here (see the
-			 * comment at the top of this file). */
+			 * comment at the top of this file), and the header
+			 * is malformed (msg_header_malformed()). */
 			end_header(m, MSG_OK, ls, ls, false);
+			m->badline = true;
+		}
 		return;
 	case SCAN_DONE:
 		return;
@@ -582,6 +590,7 @@ msg_free(struct msg *m)
 	free(m->fields);
 	free(m->chunkbuf);
 	free(m->writebuf);
+	free(m->inputbuf);
 	free(m);
 }
 
@@ -674,6 +683,12 @@ msg_has_body_separator(const struct msg *m)
 	return m->sep;
 }
 
+bool
+msg_header_malformed(const struct msg *m)
+{
+	return m->status == MSG_OK && m->badline;
+}
+
 /* Up to MSG_CHUNK input bytes from off: a view into mem, or a pread()
  * into buf.  Returns the count (> 0), or -1 with errno set (EIO when the
  * file turned out shorter than it was). */
@@ -759,21 +774,10 @@ msg_write_all(struct msg *m, FILE *f)
 	return msg_write_range(m, f, 0, m->size);
 }
 
-int
-msg_write_skip(struct msg *m, FILE *f, const bool *skip)
+long
+msg_input_chunk(struct msg *m, uint64_t off, const char **chunk)
 {
-	size_t i;
-
-	if (msg_write_range(m, f, 0, m->mboxlen) < 0)
-		return -1;
-	for (i = 0; i < m->nfields; i++) {
-		if (skip != NULL && skip[i])
-			continue;
-		if (msg_write_range(m, f, m->fields[i].offset,
-		                    m->fields[i].offset + m->fields[i].rawlen) <
-		    0)
-			return -1;
-	}
-	return msg_write_range(m, f, m->nfields ? m->hdrend : m->mboxlen,
-	                       m->size);
+	if (off >= m->size)
+		return 0;
+	return fetch(m, off, chunk, &m->inputbuf);
 }

@@ -109,6 +109,16 @@ uint64_t msg_size(const struct msg *m);
 uint64_t msg_body_offset(const struct msg *m);
 bool msg_has_body_separator(const struct msg *m); /* empty line present */
 
+/* True when the indexed header section ended at a line that is neither a
+ * header field, nor a continuation, nor the empty line (e.g. a line without
+ * a colon): RFC 5322 2.2 and 3.5 allow no such line in a header section.
+ * Offsets are as described at the top of msg.c (the line starts the body),
+ * but mail readers go on reading header fields up to the first empty line,
+ * so what they see as the header differs from what was indexed: a
+ * verifier must not trust such a message (dkimverify(1), "HEADER LINES
+ * WITHOUT A COLON"). */
+bool msg_header_malformed(const struct msg *m);
+
 /* Body iteration: msg_body_rewind() then msg_body_next() until it returns
  * 0 (end) or -1 (I/O error, errno set).  On > 0, *chunk points to that many
  * bytes, valid until the next call.  Bytes are exactly the input's (LF or
@@ -123,9 +133,11 @@ long msg_body_next(struct msg *m, const char **chunk);
 int msg_write_range(struct msg *m, FILE *f, uint64_t from, uint64_t to);
 int msg_write_all(struct msg *m, FILE *f);
 
-/* Output after the mbox line with the header fields whose index has
- * skip[i] true left out (used to drop forged Authentication-Results fields);
- * skip may be NULL.  Writes the mbox line first if present. */
-int msg_write_skip(struct msg *m, FILE *f, const bool *skip);
+/* Raw access: up to MSG_CHUNK input bytes at offset off (< msg_size()),
+ * whatever msg_status() says.  Returns the count (> 0) with *chunk valid
+ * until the next call, 0 at or past the end, or -1 on a read error (errno
+ * set).  For scanners that must see the input as it came, independently
+ * of the field index (ar_write_stripped() in common/result.h). */
+long msg_input_chunk(struct msg *m, uint64_t off, const char **chunk);
 
 #endif

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -514,6 +516,22 @@ ar_field(const struct ar *a, const char *eol)
 	return buf_detach(&f.b);
 }
 
+/* authserv-ids compare without case and without one trailing dot: they
+ * are usually host names (RFC 8601 2.5), where "MX.example.org." names the
+ * same host as "mx.example.org" (RFC 4343, RFC 1034 3.1), and a forger
+ * must not escape removal by changing either. */
+static bool
+id_eq(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	if (alen > 1 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 1 && b[blen - 1] == '.')
+		blen--;
+	return util_strcaseeq_n(a, alen, b, blen);
+}
+
 /* RFC 8601 2.2: authres-header-field = "Authentication-Results:"
  * authserv-id [ CFWS authres-version ] ( no-result / 1*resinfo ) CRLF,
  * authserv-id = value = token / quoted-string. */
@@ -545,10 +563,245 @@ ar_value_has_authserv_id(const char *value, size_t len, const char *authserv_id)
 		buf_add(&id, p, (size_t)(q - p));
 		p = q;
 	}
-	r = id.len > 0 && util_strcaseeq_n(id.data, id.len, authserv_id,
-	    strlen(authserv_id));
+	r = id.len > 0 && id_eq(id.data, id.len, authserv_id);
 	buf_free(&id);
 	return r;
+}
+
+/* ------------------------------------------------ ar_write_stripped() */
+
+#define AR_NAME "authentication-results"
+#define AR_NAMELEN 22
+
+enum strip_line {
+	SL_HEAD, /* start of a line, not yet classified (bytes in s->fb) */
+	SL_KEEP, /* a line (or field) written as it comes */
+	SL_CAND, /* an Authentication-Results field, held in s->fb */
+	SL_DROP, /* an Authentication-Results field being left out */
+};
+
+struct strip {
+	FILE *f;
+	const char *id;
+	enum strip_line st;
+	enum strip_line field; /* what continuation lines belong to */
+	size_t headlen;        /* bytes of the line in fb while SL_HEAD */
+	struct buf fb;
+	size_t nremoved;
+};
+
+static int
+strip_put(struct strip *s, const char *p, size_t n)
+{
+	errno = 0;
+	if (n > 0 && fwrite(p, 1, n, s->f) != n) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* The held Authentication-Results field is complete: write it unless it
+ * claims our authserv-id. */
+static int
+strip_decide(struct strip *s)
+{
+	const char *p = s->fb.data, *colon, *end = p + s->fb.len;
+
+	colon = memchr(p, ':', s->fb.len);
+	if (end > p && end[-1] == '\n')
+		end--;
+	if (end > p && end[-1] == '\r')
+		end--;
+	if (colon != NULL && colon < end &&
+	    !ar_value_has_authserv_id(colon + 1, (size_t)(end - colon - 1),
+	    s->id)) {
+		if (strip_put(s, s->fb.data, s->fb.len) < 0)
+			return -1;
+	} else
+		s->nremoved++;
+	s->fb.len = 0;
+	return 0;
+}
+
+/* A line starts with byte c: a continuation of the field above, or a new
+ * line (which decides a held field).  Returns 0, or -1 on a write
+ * error. */
+static int
+strip_line_start(struct strip *s, char c)
+{
+	if (c == ' ' || c == '\t') {
+		/* Folding: the line belongs to the field above (RFC 5322
+		 * 2.2.3). */
+		s->st = s->field;
+		return 0;
+	}
+	if (s->field == SL_CAND && strip_decide(s) < 0)
+		return -1;
+	s->st = SL_HEAD;
+	s->headlen = 0;
+	return 0;
+}
+
+/* The line held in fb is not an Authentication-Results field: write it
+ * and the rest of the line as it comes. */
+static int
+strip_keep_line(struct strip *s)
+{
+	s->st = s->field = SL_KEEP;
+	if (strip_put(s, s->fb.data, s->fb.len) < 0)
+		return -1;
+	s->fb.len = 0;
+	return 0;
+}
+
+/* An Authentication-Results field too long to read within bounded memory
+ * (see AR_STRIP_FIELD_MAX): left out, with its continuation lines. */
+static void
+strip_too_long(struct strip *s)
+{
+	s->fb.len = 0;
+	s->nremoved++;
+	s->st = s->field = SL_DROP;
+}
+
+/* One header byte.  Returns 1 when it ended the header section (the
+ * empty line, written), 0, or -1 on a write error. */
+static int
+strip_byte(struct strip *s, char c)
+{
+	switch (s->st) {
+	case SL_KEEP:
+		if (strip_put(s, &c, 1) < 0)
+			return -1;
+		break;
+	case SL_DROP:
+		break;
+	case SL_CAND:
+		if (s->fb.len >= AR_STRIP_FIELD_MAX) {
+			strip_too_long(s);
+			break;
+		}
+		buf_addc(&s->fb, c);
+		break;
+	case SL_HEAD:
+		buf_addc(&s->fb, c);
+		s->headlen++;
+		if (s->fb.data[0] == '\r' && s->headlen <= 2) {
+			/* CRLF alone is the empty line; CR then anything
+			 * else starts a line that is no field. */
+			if (s->headlen == 1)
+				return 0;
+			if (c == '\n')
+				goto empty;
+			if (strip_keep_line(s) < 0)
+				return -1;
+			break;
+		}
+		if (s->headlen == 1 && c == '\n')
+			goto empty;
+		if (s->headlen <= AR_NAMELEN) {
+			/* The name, in any case (RFC 5322 1.2.2). */
+			if (tolower((unsigned char)c) ==
+			    AR_NAME[s->headlen - 1])
+				return 0;
+		} else if (c == ' ' || c == '\t') {
+			/* obs-optional WSP before the colon (RFC 5322
+			 * 4.5): held like the field itself. */
+			if (s->fb.len < AR_STRIP_FIELD_MAX)
+				return 0;
+			strip_too_long(s);
+			break;
+		} else if (c == ':') {
+			s->st = s->field = SL_CAND;
+			return 0;
+		}
+		if (strip_keep_line(s) < 0)
+			return -1;
+		break;
+	}
+	if (c == '\n') {
+		/* The next byte starts a line. */
+		s->st = SL_HEAD;
+		s->headlen = 0;
+	}
+	return 0;
+empty:
+	if (strip_put(s, s->fb.data, s->fb.len) < 0)
+		return -1;
+	s->fb.len = 0;
+	return 1;
+}
+
+int
+ar_write_stripped(struct msg *m, FILE *f, uint64_t from,
+    const char *authserv_id, size_t *nremoved)
+{
+	struct strip s;
+	size_t mboxlen = 0, i;
+	uint64_t off, size = msg_size(m);
+	const char *p;
+	long n;
+	int r = 0;
+
+	if (nremoved != NULL)
+		*nremoved = 0;
+	(void)msg_mbox_from(m, &mboxlen);
+	if (authserv_id == NULL || from > mboxlen)
+		return msg_write_range(m, f, from, size);
+	if (msg_write_range(m, f, from, mboxlen) < 0)
+		return -1;
+	memset(&s, 0, sizeof(s));
+	s.f = f;
+	s.id = authserv_id;
+	s.st = SL_HEAD;
+	s.field = SL_KEEP; /* a first line starting with WSP is kept */
+	s.fb = (struct buf)BUF_INIT;
+	off = mboxlen;
+	while (r == 0 && (n = msg_input_chunk(m, off, &p)) > 0) {
+		for (i = 0; r == 0 && i < (size_t)n;) {
+			if (s.st == SL_KEEP || s.st == SL_DROP) {
+				/* The rest of the line in one go. */
+				const char *nl = memchr(p + i, '\n', (size_t)n - i);
+				size_t run = nl != NULL ?
+				    (size_t)(nl - (p + i)) + 1 : (size_t)n - i;
+
+				if (s.st == SL_KEEP)
+					r = strip_put(&s, p + i, run);
+				if (nl != NULL) {
+					s.st = SL_HEAD;
+					s.headlen = 0;
+				}
+				i += run;
+				continue;
+			}
+			if (s.st == SL_HEAD && s.headlen == 0)
+				r = strip_line_start(&s, p[i]);
+			if (r == 0)
+				r = strip_byte(&s, p[i]);
+			i++;
+		}
+		off += i;
+	}
+	if (r == 0 && n < 0)
+		r = -1;
+	if (r == 0) {
+		/* End of input inside the header: a held field is complete;
+		 * the start of a line that is no field is written. */
+		if (s.st == SL_CAND ||
+		    (s.st == SL_HEAD && s.headlen == 0 && s.field == SL_CAND))
+			r = strip_decide(&s);
+		else if (s.st == SL_HEAD)
+			r = strip_put(&s, s.fb.data, s.fb.len);
+	} else if (r == 1) {
+		/* The rest (the body) goes out unchanged. */
+		r = msg_write_range(m, f, off, size);
+	}
+	buf_free(&s.fb);
+	if (nremoved != NULL)
+		*nremoved = s.nremoved;
+	return r < 0 ? -1 : 0;
 }
 
 char *

@@ -15,6 +15,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/msg.h"
 
 /* RFC 5322 2.1.1: lines SHOULD be no more than 78 characters. */
 #define AR_FOLD_COLUMN 78
@@ -70,11 +74,46 @@ char *ar_field(const struct ar *a, const char *eol);
 
 /* True when an existing Authentication-Results field value (the bytes after
  * the colon, folding intact) names authserv_id as its authserv-id
- * (case-insensitive; CFWS and a quoted-string authserv-id handled; the
- * optional authres-version after it ignored).  Used to delete forged
- * fields before adding ours (RFC 8601 section 5). */
+ * (case-insensitive, and one trailing dot on either side ignored, as for
+ * the host names authserv-ids usually are; CFWS and a quoted-string
+ * authserv-id handled; the optional authres-version after it ignored).
+ * Used to delete forged fields before adding ours (RFC 8601 section 5). */
 bool ar_value_has_authserv_id(const char *value, size_t len,
     const char *authserv_id);
+
+/* Bytes of one Authentication-Results field held in memory to read the
+ * authserv-id it claims (which RFC 8601 2.2 puts first, after the colon).
+ * A field longer than this (say, an id hidden behind 64 KiB of comments or
+ * folding) is removed unread: it cannot be shown not to claim ours, and no
+ * genuine result is that long. */
+#define AR_STRIP_FIELD_MAX (64 * 1024)
+
+/*
+ * Write input bytes [from, msg_size(m)) of m to f (from is 0, or the end
+ * of the mbox "From " line to leave that line out), leaving out every
+ * Authentication-Results field that claims authserv_id (RFC 8601 section
+ * 5: "any MTA conforming to this specification MUST delete any discovered
+ * instance of this header field that claims, by virtue of its
+ * authentication service identifier, to have been added within its trust
+ * boundary").
+ *
+ * The header section is taken as mail readers (procmail, maildrop, MUAs)
+ * take it: every line from after the mbox line up to the first empty line
+ * (LF or CRLF), read from the raw input and not from msg's field index.
+ * So it works whatever msg_status() says (no header, too large, a read
+ * error after some input) and also below a line without a colon, where
+ * the indexed header stops (msg_header_malformed()).  A field is a line
+ * starting "Authentication-Results" (any case), optional WSP, ":", plus
+ * the continuation lines (starting with SP or HTAB) after it; a field
+ * longer than AR_STRIP_FIELD_MAX is removed whatever it claims.  Every
+ * other byte is written unchanged.  authserv_id NULL writes the input
+ * unchanged.  Memory use is bounded by AR_STRIP_FIELD_MAX, whatever the
+ * header size.  *nremoved (may be NULL) gets the number of fields left
+ * out.  Returns 0, or -1 on a read or write error (errno set); it does
+ * not fflush.
+ */
+int ar_write_stripped(struct msg *m, FILE *f, uint64_t from,
+    const char *authserv_id, size_t *nremoved);
 
 /* Received-SPF (RFC 7208 9.1):
  *   Received-SPF: RESULT (COMMENT) key=value; key=value; ...

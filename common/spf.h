@@ -104,6 +104,7 @@ struct spf_lint {
 	unsigned void_lookups; /* names that exist nowhere or hold no data */
 	unsigned records;      /* SPF records fetched (the tree's size) */
 	bool macros;           /* some target needed macros: not followed */
+	unsigned temperrors;   /* findings that are temporary DNS errors */
 };
 size_t spf_lint(struct dns_ctx *dns, const char *domain,
     const struct spf_request *req, struct spf_lint *out);

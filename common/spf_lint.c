@@ -111,10 +111,11 @@ check_addresses(struct lint *l, const char *domain, const struct spf_term *t,
 	}
 	a4 = dns_query(l->dns, name, DNS_T_A);
 	if (t->mech == SPF_M_EXISTS) {
-		if (answer_error(a4))
+		if (answer_error(a4)) {
+			l->out->temperrors++;
 			finding(l, "%s: %s: DNS %s looking up A %s", domain,
 			        t->text, dns_status_name(a4->status), name);
-		else if (answer_void(a4))
+		} else if (answer_void(a4))
 			void_lookup(l, domain, t->text,
 			            a4->status == DNS_NXDOMAIN
 			                ? "the name does not exist"
@@ -122,13 +123,14 @@ check_addresses(struct lint *l, const char *domain, const struct spf_term *t,
 		return;
 	}
 	a6 = dns_query(l->dns, name, DNS_T_AAAA);
-	if (answer_error(a4) || answer_error(a6))
+	if (answer_error(a4) || answer_error(a6)) {
+		l->out->temperrors++;
 		finding(
 		    l, "%s: %s: DNS %s looking up the addresses of %s", domain,
 		    t->text,
 		    dns_status_name(answer_error(a4) ? a4->status : a6->status),
 		    name);
-	else if (answer_void(a4) && answer_void(a6))
+	} else if (answer_void(a4) && answer_void(a6))
 		void_lookup(l, domain, t->text,
 		            a4->status == DNS_NXDOMAIN
 		                ? "the name does not exist"
@@ -148,10 +150,11 @@ check_mx(struct lint *l, const char *domain, const struct spf_term *t,
 		return;
 	}
 	a = dns_query(l->dns, name, DNS_T_MX);
-	if (answer_error(a))
+	if (answer_error(a)) {
+		l->out->temperrors++;
 		finding(l, "%s: %s: DNS %s looking up MX %s", domain, t->text,
 		        dns_status_name(a->status), name);
-	else if (answer_void(a))
+	} else if (answer_void(a))
 		void_lookup(l, domain, t->text,
 		            a->status == DNS_NXDOMAIN
 		                ? "the name does not exist"
@@ -290,6 +293,7 @@ walk(struct lint *l, const char *domain, const char *via)
 	trace(l, "%s: fetching the SPF record", domain);
 	a = dns_query(l->dns, domain, DNS_T_TXT);
 	if (answer_error(a)) {
+		l->out->temperrors++;
 		finding(l, "%s: DNS %s looking up TXT (temperror)", domain,
 		        dns_status_name(a->status));
 		return;

@@ -41,17 +41,31 @@ static char tmpdir[4096];
 
 /* ------------------------------------------------------------ helpers */
 
-/* Everything msg_write_all() (or msg_write_skip() when skip_mode) writes. */
+/* Everything msg_write_all() (or, with chunks, msg_input_chunk() from
+ * offset 0) gives. */
 static char *
-capture(struct msg *m, bool skip_mode, const bool *skip, size_t *len, int *rc)
+capture(struct msg *m, bool chunks, size_t *len, int *rc)
 {
 	char *data = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&data, &n);
+	const char *p;
+	uint64_t off = 0;
+	long r;
 
 	if (f == NULL)
 		bail("open_memstream: %s", strerror(errno));
-	*rc = skip_mode ? msg_write_skip(m, f, skip) : msg_write_all(m, f);
+	if (!chunks)
+		*rc = msg_write_all(m, f);
+	else {
+		while ((r = msg_input_chunk(m, off, &p)) > 0) {
+			if (r > MSG_CHUNK)
+				break;
+			fwrite(p, 1, (size_t)r, f);
+			off += (uint64_t)r;
+		}
+		*rc = (int)r;
+	}
 	if (fclose(f) != 0)
 		bail("fclose memstream");
 	*len = n;
@@ -86,7 +100,7 @@ check_roundtrip(struct msg *m, const char *in, size_t len, const char *what)
 	size_t n;
 	int rc;
 	bool err;
-	char *out = capture(m, false, NULL, &n, &rc);
+	char *out = capture(m, false, &n, &rc);
 	uint64_t bo = msg_body_offset(m);
 
 	is_int(0, rc, "%s: msg_write_all returns 0", what);
@@ -490,7 +504,6 @@ test_mbox(void)
 	size_t len;
 	const char *l;
 	struct msg *m = mem_msg(in, sizeof in - 1, NULL);
-	bool skip[2] = {false, true};
 	char *out;
 	int rc;
 
@@ -504,11 +517,9 @@ test_mbox(void)
 	is_int(49, (long long)msg_field(m, 0)->offset,
 	       "mbox: first field offset after the mbox line");
 	check_roundtrip(m, in, sizeof in - 1, "mbox");
-	out = capture(m, true, skip, &len, &rc);
-	l = "From sender@example.com Mon Jan  1 00:00:00 2024\n"
-	    "From: a@example.com\n\nbody\n";
-	is_blob(l, strlen(l), out, len,
-	        "mbox: msg_write_skip keeps the mbox line");
+	out = capture(m, true, &len, &rc);
+	is_blob(in, sizeof in - 1, out, len,
+	        "mbox: msg_input_chunk gives the mbox line too");
 	free(out);
 	msg_free(m);
 
@@ -650,41 +661,44 @@ test_nul_value(void)
 }
 
 static void
-test_write_skip(void)
+test_input_chunk(void)
 {
 	static const char in[] =
 	    "A: 1\r\nB: 2\r\n x\r\nC: 3\r\nD: 4\r\n\r\nbody";
-	static const char want[] = "A: 1\r\nC: 3\r\n\r\nbody";
 	static const char in2[] = "A: 1\nB: 2\njunk\nmore";
+	static const char in3[] = "A: 1\n\njunk\nB: 2\n";
 	struct msg *m = mem_msg(in, sizeof in - 1, NULL);
-	bool skip[4] = {false, true, false, true};
-	bool none[4] = {false, false, false, false};
-	bool all[4] = {true, true, true, true};
+	const char *p;
 	size_t len;
 	char *out;
 	int rc;
 
-	out = capture(m, true, skip, &len, &rc);
-	is_int(0, rc, "write_skip: returns 0");
-	is_blob(want, sizeof want - 1, out, len,
-	        "write_skip drops exactly fields 1 and 3 (with folding)");
+	out = capture(m, true, &len, &rc);
+	is_int(0, rc, "input_chunk: ends with 0");
+	is_blob(in, sizeof in - 1, out, len, "input_chunk: the whole input");
 	free(out);
-	out = capture(m, true, none, &len, &rc);
-	is_blob(in, sizeof in - 1, out, len, "write_skip: nothing skipped");
-	free(out);
-	out = capture(m, true, NULL, &len, &rc);
-	is_blob(in, sizeof in - 1, out, len, "write_skip: NULL skip");
-	free(out);
-	out = capture(m, true, all, &len, &rc);
-	is_blob("\r\nbody", 6, out, len, "write_skip: everything skipped");
-	free(out);
+	is_int(4, msg_input_chunk(m, sizeof in - 5, &p),
+	       "input_chunk: from an offset to the end");
+	ok(memcmp(p, "body", 4) == 0, "input_chunk: the right bytes");
+	is_int(0, msg_input_chunk(m, sizeof in + 10, &p),
+	       "input_chunk: 0 past the end");
+	ok(!msg_header_malformed(m), "a well-formed header is not malformed");
 	msg_free(m);
 
 	m = mem_msg(in2, sizeof in2 - 1, NULL);
-	out = capture(m, true, skip, &len, &rc);
-	is_blob("A: 1\njunk\nmore", 14, out, len,
-	        "write_skip with a malformed line ending the header");
+	ok(msg_header_malformed(m),
+	   "a line without a colon before the empty line: malformed");
+	is_int(10, (long long)msg_body_offset(m),
+	       "... and the body still starts at that line");
+	out = capture(m, true, &len, &rc);
+	is_blob(in2, sizeof in2 - 1, out, len,
+	        "input_chunk: every byte of a malformed header");
 	free(out);
+	msg_free(m);
+
+	m = mem_msg(in3, sizeof in3 - 1, NULL);
+	ok(!msg_header_malformed(m),
+	   "a line without a colon in the body is no matter");
 	msg_free(m);
 }
 
@@ -808,7 +822,6 @@ test_pipe(void)
 	struct msg *m;
 	pid_t pid;
 	int fd;
-	bool skip[2] = {true, false};
 	char *out;
 	size_t n;
 	int rc;
@@ -827,9 +840,9 @@ test_pipe(void)
 	check_roundtrip(m, in, len, "pipe > MSG_SPOOL_MEM");
 	/* A second pass over the body gives the same bytes. */
 	check_roundtrip(m, in, len, "pipe, second pass");
-	out = capture(m, true, skip, &n, &rc);
-	ok(rc == 0 && n == len - 21 && memcmp(out, in + 21, n) == 0,
-	   "pipe: write_skip drops the first field, copies the spooled body");
+	out = capture(m, true, &n, &rc);
+	ok(rc == 0 && n == len && memcmp(out, in, n) == 0,
+	   "pipe: msg_input_chunk gives the input, spooled body too");
 	free(out);
 	msg_free(m);
 
@@ -894,7 +907,7 @@ test_spool_fallback(void)
 		reap(pid);
 		if (m == NULL || st != MSG_OK)
 			_exit(3);
-		out = capture(m, false, NULL, &n, &rc);
+		out = capture(m, false, &n, &rc);
 		_exit(rc == 0 && n == len && memcmp(in, out, n) == 0 ? 0 : 4);
 	}
 	while (waitpid(child, &status, 0) < 0)
@@ -1013,12 +1026,12 @@ test_random(void)
 		}
 		if (msg_body_offset(m) < expect || msg_body_offset(m) > b.len)
 			bad++;
-		out = capture(m, false, NULL, &len, &rc);
+		out = capture(m, false, &len, &rc);
 		if (rc != 0 || len != b.len ||
 		    (len && memcmp(out, b.data, len)))
 			badw++;
 		free(out);
-		out = capture(m, true, NULL, &len, &rc);
+		out = capture(m, true, &len, &rc);
 		if (rc != 0 || len != b.len ||
 		    (len && memcmp(out, b.data, len)))
 			badw++;
@@ -1083,7 +1096,7 @@ main(void)
 	test_noheader();
 	test_malformed_later();
 	test_nul_value();
-	test_write_skip();
+	test_input_chunk();
 	test_write_range();
 	test_limits();
 	test_big_header();

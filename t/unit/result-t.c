@@ -2,6 +2,7 @@
  * and Received-SPF writers, and their injection safety. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,13 +117,132 @@ repeat(const char *unit, size_t n)
 	return s;
 }
 
+/* What ar_write_stripped(m, f, from, id) writes for the message in. */
+static char *
+stripped(const char *in, size_t len, uint64_t from, const char *id,
+    size_t *outlen, size_t *nremoved)
+{
+	char *data = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&data, &n);
+	struct msg *m = msg_from_mem(in, len, NULL);
+
+	if (f == NULL)
+		bail("open_memstream");
+	if (ar_write_stripped(m, f, from, id, nremoved) != 0)
+		bail("ar_write_stripped failed");
+	if (fclose(f) != 0)
+		bail("fclose");
+	msg_free(m);
+	*outlen = n;
+	return data;
+}
+
+/* in with the forged fields gone gives want. */
+static void
+strip_is(const char *in, const char *want, const char *what)
+{
+	size_t n, nr;
+	char *out = stripped(in, strlen(in), 0, "mx.example.org", &n, &nr);
+
+	is_blob(want, strlen(want), out, n, "%s", what);
+	free(out);
+}
+
+static void
+test_strip(void)
+{
+	struct buf b = BUF_INIT;
+	size_t n, nr, i;
+	char *out;
+
+	strip_is("A: 1\nAuthentication-Results: mx.example.org; dkim=pass\n"
+	    "B: 2\n\nAuthentication-Results: mx.example.org; x\n",
+	    "A: 1\nB: 2\n\nAuthentication-Results: mx.example.org; x\n",
+	    "strip: the field goes, the body stays");
+	strip_is("authentication-RESULTS: MX.Example.ORG.; spf=pass\n"
+	    "Authentication-Results \t: mx.example.org; spf=pass\n"
+	    "Authentication-Results:\n\t (c) mx.example.org\n 1; spf=pass\n"
+	    "Authentication-Results: \"mx.example.org\"; none\n"
+	    "From: a@b\n\nx\n",
+	    "From: a@b\n\nx\n",
+	    "strip: any case, WSP before the colon, folding, comment, "
+	    "version, quoted id, trailing dot");
+	strip_is("Authentication-Results: other.example; dkim=pass\n"
+	    "Authentication-Results: mx.example.org.evil; dkim=pass\n"
+	    "X-Authentication-Results: mx.example.org; dkim=pass\n"
+	    "Authentication-Results-X: mx.example.org; dkim=pass\n\n",
+	    "Authentication-Results: other.example; dkim=pass\n"
+	    "Authentication-Results: mx.example.org.evil; dkim=pass\n"
+	    "X-Authentication-Results: mx.example.org; dkim=pass\n"
+	    "Authentication-Results-X: mx.example.org; dkim=pass\n\n",
+	    "strip: other ids and other field names stay");
+	strip_is("From: a@b\r\nno colon here\r\n"
+	    "Authentication-Results: mx.example.org;\r\n dkim=pass\r\n"
+	    "\r\nAuthentication-Results: mx.example.org; x\r\n",
+	    "From: a@b\r\nno colon here\r\n"
+	    "\r\nAuthentication-Results: mx.example.org; x\r\n",
+	    "strip: below a line without a colon, up to the empty line (CRLF)");
+	strip_is("garbage\nAuthentication-Results: mx.example.org; a=b\n",
+	    "garbage\n", "strip: no header section, no empty line");
+	strip_is("From x@y Mon Jan  1 00:00:00 2024\n"
+	    "Authentication-Results: mx.example.org; a=b\nA: 1\n\nb",
+	    "From x@y Mon Jan  1 00:00:00 2024\nA: 1\n\nb",
+	    "strip: the mbox line stays");
+	strip_is("\nAuthentication-Results: mx.example.org; a=b\n",
+	    "\nAuthentication-Results: mx.example.org; a=b\n",
+	    "strip: an empty first line: no header at all");
+	strip_is("A: 1\nAuthentication-Results: mx.example.org",
+	    "A: 1\n", "strip: a last field without a line end");
+	strip_is("A: 1\nAuthentication-Res", "A: 1\nAuthentication-Res",
+	    "strip: a partial name at the end stays");
+	strip_is(" x\nAuthentication-Results: mx.example.org; a\n\tb\nC: 3\n",
+	    " x\nC: 3\n", "strip: the continuation lines go with the field");
+	strip_is("A: 1\n\r\rB: 2\n", "A: 1\n\r\rB: 2\n",
+	    "strip: CR CR is no empty line, and no field");
+
+	out = stripped("From x@y\nAuthentication-Results: mx.example.org; a\n"
+	    "A: 1\n", 56, 9, "mx.example.org", &n, &nr);
+	is_blob("A: 1\n", 5, out, n, "strip: from the end of the mbox line");
+	is_int(1, (long long)nr, "strip: one field removed");
+	free(out);
+	out = stripped("Authentication-Results: mx.example.org; a\n", 42, 0,
+	    NULL, &n, &nr);
+	is_int(42, (long long)n, "strip: no id, nothing removed");
+	free(out);
+
+	/* Bounded memory: a field too long to read goes, whatever it
+	 * claims; any other long field stays whole. */
+	buf_adds(&b, "X-Long: ");
+	for (i = 0; i < 200000; i++)
+		buf_addc(&b, i % 70 == 69 ? '\n' : 'x');
+	buf_adds(&b, "\nAuthentication-Results: (");
+	for (i = 0; i < AR_STRIP_FIELD_MAX; i++)
+		buf_addc(&b, i % 70 == 69 ? ' ' : 'c');
+	buf_adds(&b, ") mx.example.org; dkim=pass\n\tmore\n");
+	buf_adds(&b, "Authentication-Results: other.example; d=");
+	for (i = 0; i < AR_STRIP_FIELD_MAX; i++)
+		buf_addc(&b, 'y');
+	buf_adds(&b, "\nAuthentication-Results");
+	for (i = 0; i < AR_STRIP_FIELD_MAX; i++)
+		buf_addc(&b, ' ');
+	buf_adds(&b, ": mx.example.org; x\nB: 1\n\nbody\n");
+	out = stripped(b.data, b.len, 0, "mx.example.org", &n, &nr);
+	is_int(3, (long long)nr, "strip: fields over AR_STRIP_FIELD_MAX go");
+	ok(n == 8 + 200000 + 1 + 11 && memcmp(out, b.data, 8 + 200000 + 1) == 0 &&
+	    memcmp(out + n - 11, "B: 1\n\nbody\n", 11) == 0,
+	    "strip: a long field of another name stays whole");
+	free(out);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	struct ar *a;
 	char *s;
 
-	plan(49);
+	plan(65);
 
 	is_string("pass", res_name(RES_PASS), "res_name pass");
 	is_string("temperror", res_name(RES_TEMPERROR), "res_name temperror");
@@ -309,5 +429,6 @@ main(void)
 		ok(strstr(s, "identity=forged\";") != NULL, "forged identity inside quotes");
 		free(s);
 	}
+	test_strip();
 	return 0;
 }

@@ -1,0 +1,155 @@
+# guides.t: the recipes of docs/guides/procmail.md (procmail and maildrop)
+# and the verify script of docs/guides/postfix.md, taken from the guides
+# as they are and run on loopback DNS: whatever a filter's exit status, no
+# forged Authentication-Results is delivered and no message is lost
+# (DESIGN.md "Nothing is lost"; RFC 8601 section 5).
+. "${SOURCE:-t}/lib.sh"
+plan_lazy
+
+G=$SOURCE/../docs/guides
+K=$VECTORS/dkim/keys
+RSA=$K/rfc8463-test.private
+D=football.example.com
+ID=mx.example.org
+
+# block FILE SECTION: the first ``` block after the "## SECTION" heading.
+block() {
+	awk -v s="## $2" '
+		$0 == s { insec = 1; next }
+		insec && /^```/ { if (inblk) exit; inblk = 1; next }
+		inblk { print }' "$1"
+}
+
+dnsd_start --zone "$VECTORS/dkim/zone.txt" --timeout to._domainkey.$D
+
+# The programs as the recipes call them, on loopback DNS.
+mkdir -p "$T/bin" "$T/home"
+for p in dkimverify spfquery pra; do
+	printf '#!/bin/sh\nexec "%s" %s --dns-timeout=1 "$@"\n' "$BIN/$p" "$NS" > "$T/bin/$p"
+	chmod +x "$T/bin/$p"
+done
+printf '#!/bin/sh\ncat > "%s/sent"\n' "$T" > "$T/bin/sendmail"
+chmod +x "$T/bin/sendmail"
+
+# --- messages
+FORGED="Authentication-Results: $ID; dkim=pass header.d=$D"
+body='From: Joe <joe@football.example.com>\nTo: Suzie <suzie@shopping.example.net>\nSubject: guides\n\nHi.\n'
+printf "$body" | "$BIN/dkimsign" -d $D -s test -k "$RSA" > "$T/m.good"
+# forged pass, no signature
+printf "Received: from x by y; Thu, 1 Jan 2026 00:00:00 +0000\n$FORGED\n$body" > "$T/m.forged"
+# forged pass below a line without a colon
+printf "Received: from x by y; Thu, 1 Jan 2026 00:00:00 +0000\nno colon here\n$FORGED\n$body" > "$T/m.nocolon"
+# a signature whose key's DNS never answers (75), with a forged pass
+{ echo "$FORGED"; printf "$body" | "$BIN/dkimsign" -d $D -s to -k "$RSA"; } > "$T/m.timeout"
+# 10,001 header fields (65), with a forged pass
+{ awk 'BEGIN { for (i = 0; i < 10001; i++) printf "X-N: %d\n", i }'; echo "$FORGED"; printf "$body"; } > "$T/m.big"
+
+# forged_in FILE: the number of header lines (up to the first empty line)
+# claiming $ID with dkim=pass for another domain than the real signer's.
+claims() { sed '/^$/q' "$1" | grep -c "^Authentication-Results: $ID;"; }
+passes() { sed '/^$/q' "$1" | tr -d '\n' | grep -c "Authentication-Results: $ID;[^;]*dkim=pass"; }
+
+# --- procmail
+if ! command -v procmail >/dev/null 2>&1; then
+	if [ "${CI:-}" = true ]; then _tap_result 1 "procmail is installed (.ci/packages)"; else skip "procmail not installed"; fi
+else
+	block "$G/procmail.md" procmail > "$T/recipe"
+	ok "procmail.md has a procmail recipe" grep -q 'dkimverify --filter -A' "$T/recipe"
+	pm() { # MESSAGE: run the recipe; $T/pm holds the maildir
+		rm -rf "$T/pm"; mkdir -p "$T/pm"
+		{
+			echo "SHELL=/bin/sh"
+			echo "PATH=$T/bin:/usr/bin:/bin"
+			echo "MAILDIR=$T/pm"
+			echo "DEFAULT=$T/pm/inbox/"
+			echo "LOGFILE=$T/pm/log"
+			cat "$T/recipe"
+		} > "$T/pmrc"
+		procmail -m "$T/pmrc" < "$1"
+	}
+	# folder DIR: the one message delivered there, or nothing.
+	delivered() { find "$T/pm" -path "*/$1/*" -type f ! -name log | head -1; }
+
+	pm "$T/m.good"; is 0 $? "procmail: a signed message: exit 0"
+	f=$(delivered inbox); ok "... delivered to the inbox" test -n "$f"
+	[ -n "$f" ] && is 1 "$(passes "$f")" "... with dkimverify's dkim=pass"
+
+	for m in forged nocolon; do
+		pm "$T/m.$m"; is 0 $? "procmail: forged pass ($m): exit 0"
+		f=$(delivered inbox); ok "... delivered" test -n "$f"
+		[ -n "$f" ] && is 0 "$(passes "$f")" "... with no dkim=pass claiming $ID"
+		[ -n "$f" ] && is 1 "$(claims "$f")" "... and only dkimverify's own field"
+	done
+
+	pm "$T/m.timeout"; is 75 $? "procmail: key DNS timeout: exit 75 (the MTA retries)"
+	is "" "$(find "$T/pm" -type f ! -name log)" "... nothing delivered"
+
+	pm "$T/m.big"; is 0 $? "procmail: 10,001 fields (dkimverify 65): exit 0"
+	f=$(delivered unverified); ok "... filed in unverified/" test -n "$f"
+	[ -n "$f" ] && is 0 "$(claims "$f")" "... with no field claiming $ID"
+	# (procmail ends what it delivers with an empty line)
+	grep -v "^$FORGED\$" "$T/m.big" > "$T/m.big.want"
+	[ -n "$f" ] && sed '$ { /^$/d; }' "$f" > "$T/got" && same_file "$T/m.big.want" "$T/got" "... every other byte kept"
+fi
+
+# --- maildrop
+if ! command -v maildrop >/dev/null 2>&1; then
+	if [ "${CI:-}" = true ]; then _tap_result 1 "maildrop is installed (.ci/packages)"; else skip "maildrop not installed"; fi
+else
+	block "$G/procmail.md" maildrop > "$T/mdrecipe"
+	ok "procmail.md has a maildrop recipe" grep -q 'xfilter' "$T/mdrecipe"
+	md() { # MESSAGE
+		rm -rf "$T/home/Maildir"
+		for d in "" .signed .unverified; do
+			mkdir -p "$T/home/Maildir/$d/new" "$T/home/Maildir/$d/cur" "$T/home/Maildir/$d/tmp"
+		done
+		# maildrop takes HOME from the password file: set it here.
+		{
+			echo "HOME=\"$T/home\""
+			echo "DEFAULT=\"$T/home/Maildir/\""
+			echo "PATH=\"$T/bin:/usr/bin:/bin\""
+			cat "$T/mdrecipe"
+		} > "$T/mdrc"
+		chmod 600 "$T/mdrc"
+		maildrop "$T/mdrc" < "$1"
+	}
+	mdfile() { find "$T/home/Maildir/$1/new" -type f 2>/dev/null | head -1; }
+
+	md "$T/m.good"; is 0 $? "maildrop: a signed message: exit 0"
+	ok "... filed in .signed" test -n "$(mdfile .signed)"
+	for m in forged nocolon; do
+		md "$T/m.$m"; is 0 $? "maildrop: forged pass ($m): exit 0"
+		is "" "$(mdfile .signed)" "... not filed as signed"
+		f=$(mdfile "")
+		ok "... delivered to the inbox" test -n "$f"
+		[ -n "$f" ] && is 0 "$(passes "$f")" "... with no dkim=pass claiming $ID"
+	done
+	md "$T/m.timeout"; is 75 $? "maildrop: key DNS timeout: exit 75 (the MTA retries)"
+	is "" "$(find "$T/home/Maildir" -type f)" "... nothing delivered"
+	md "$T/m.big"; is 0 $? "maildrop: 10,001 fields (dkimverify 65): exit 0"
+	f=$(mdfile .unverified); ok "... filed in .unverified" test -n "$f"
+	[ -n "$f" ] && is 0 "$(claims "$f")" "... with no field claiming $ID"
+	[ -n "$f" ] && same_file "$T/m.big.want" "$f" "... every other byte kept"
+fi
+
+# --- postfix.md's verify script
+block "$G/postfix.md" "Verifying incoming mail" |
+	sed -e "s|/usr/local/bin/|$T/bin/|g" -e "s|/usr/sbin/sendmail|$T/bin/sendmail|" > "$T/verify"
+ok "postfix.md has the verify script" grep -q 'stage ' "$T/verify"
+pf() { rm -f "$T/sent"; sh "$T/verify" 192.0.2.1 mx.example.net joe@football.example.com you@example.net < "$1"; }
+pf "$T/m.good"; is 0 $? "postfix: a signed message: exit 0"
+is 1 "$(passes "$T/sent")" "... sent with dkimverify's dkim=pass"
+is 2 "$(sed '/^$/q' "$T/sent" | grep -c '^Received-SPF:')" "... and spfquery's and pra's Received-SPF"
+for m in forged nocolon; do
+	pf "$T/m.$m"; is 0 $? "postfix: forged pass ($m): exit 0"
+	is 0 "$(passes "$T/sent")" "... sent with no dkim=pass claiming $ID"
+	is 1 "$(claims "$T/sent")" "... only dkimverify's own field"
+done
+pf "$T/m.timeout"; is 75 $? "postfix: key DNS timeout: exit 75 (Postfix retries)"
+ok "... nothing sent" test ! -e "$T/sent"
+pf "$T/m.big"; is 0 $? "postfix: 10,001 fields: exit 0 (delivered)"
+is 0 "$(claims "$T/sent")" "... with no field claiming $ID"
+grep -v "^$FORGED\$" "$T/m.big" > "$T/m.big.want"
+same_file "$T/m.big.want" "$T/sent" "... every other byte kept"
+
+done_testing
