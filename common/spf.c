@@ -176,6 +176,10 @@ spf_ctx_new(struct dns_ctx *dns, const struct spf_request *req,
 		c->sdomain = xstrdup(at + 1);
 	}
 	c->sender = xasprintf("%s@%s", c->local, c->sdomain);
+	c->sender_len = strlen(c->sender);
+	c->local_len = strlen(c->local);
+	c->sdomain_len = strlen(c->sdomain);
+	c->helo_len = c->helo != NULL ? strlen(c->helo) : 0;
 	return c;
 }
 
