@@ -86,7 +86,11 @@ struct mout {
 
 /* A domain name without its one trailing dot: the dot is the root, no
  * label (RFC 7208 4.3), so %{d1} of "a.example.com." is "com" (as
- * Mail::SPF has it), not the empty string. */
+ * Mail::SPF has it), not the empty string.  <domain> and the sender's
+ * domain are domains, so %{d} and %{o} never show the dot; %{h} is the
+ * HELO name as the client gave it, and loses the dot only when split into
+ * labels by a transformer (as in Mail::SPF, whose %{h} of "mx.example.com."
+ * is that, dot included, and %{h1} "com"). */
 static void
 set_domain(struct mval *v, const char *s, size_t len)
 {
@@ -97,7 +101,8 @@ set_domain(struct mval *v, const char *s, size_t len)
 }
 
 static void
-letter_value(struct spf_ctx *c, const char *domain, int letter, struct mval *v)
+letter_value(struct spf_ctx *c, const char *domain, int letter, bool split,
+             struct mval *v)
 {
 	v->s = "";
 	v->len = 0;
@@ -136,7 +141,10 @@ letter_value(struct spf_ctx *c, const char *domain, int letter, struct mval *v)
 		break;
 	case 'h':
 		if (c->helo != NULL && c->helo[0] != '\0') {
-			set_domain(v, c->helo, c->helo_len);
+			v->s = c->helo;
+			v->len = c->helo_len;
+			if (split)
+				set_domain(v, c->helo, c->helo_len);
 			v->slot = 3;
 		} else {
 			v->s = "unknown";
@@ -452,9 +460,14 @@ spf_macro_expand(struct spf_ctx *c, const char *domain, const char *s,
 		while (s[i] != '}')
 			mask |= delim_bit((unsigned char)s[i++]);
 		i++;
+		/* the HELO name loses its root dot when split into labels:
+		 * a transformer, and "." among the delimiters */
+		letter_value(c, domain, letter,
+		             (n > 0 || reverse) &&
+		                 (mask == 0 || (mask & delim_bit('.')) != 0),
+		             &v);
 		if (mask == 0)
 			mask = delim_bit('.');
-		letter_value(c, domain, letter, &v);
 		if (o.tail)
 			transform_tail(c, &o, &v, n, reverse, mask, escape);
 		else

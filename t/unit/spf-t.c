@@ -271,7 +271,8 @@ macro_limits(void)
 	free(sender);
 
 	/* RFC 7208 4.3: a trailing dot is the root, no label: %{d1} of
-	 * "dot.example.com." is "com", as Mail::SPF has it (issue 12). */
+	 * "dot.example.com." is "com", as Mail::SPF has it (issue 12);
+	 * Mail::SPF gives every answer below. */
 	r = req4;
 	r.sender = "a@dot.example.com.";
 	r.helo = "dot.helo.example.";
@@ -283,7 +284,11 @@ macro_limits(void)
 	expand(&r, "%{or}", false, "com.example.dot");
 	expand(&r, "%{h1}", false, "example");
 	expand(&r, "%{hr}", false, "example.helo.dot");
-	expand(&r, "%{h}.x.example", false, "dot.helo.example.x.example");
+	/* %{h} is the HELO name as given; only its parts ignore the dot */
+	expand(&r, "%{h}", true, "dot.helo.example.");
+	expand(&r, "%{h-}", true, "dot.helo.example.");
+	expand(&r, "%{h1-}", true, "dot.helo.example.");
+	expand(&r, "%{h2.-}", true, "helo.example");
 	expand(&r, "%{d1} %{dr}", true, "com com.example.dot");
 	expand(&r, "%{s}", true, "a@dot.example.com.");
 	r.sender = "a.b.@x.example.com";
