@@ -21,6 +21,11 @@
 #include "common/spf_int.h"
 #include "common/util.h"
 
+/* The longest sender or receiver name the Received-SPF comment repeats:
+ * RFC 5321 4.5.3.1.3 limits a reverse-path to 256 octets, punctuation
+ * included, so no address a server accepts by the rules is longer. */
+#define SPF_COMMENT_VALUE_MAX 256
+
 /* The outcome of one mechanism (RFC 7208 4.6.2 / 5). */
 enum ev {
 	EV_NOMATCH,
@@ -176,6 +181,10 @@ spf_ctx_new(struct dns_ctx *dns, const struct spf_request *req,
 		c->sdomain = xstrdup(at + 1);
 	}
 	c->sender = xasprintf("%s@%s", c->local, c->sdomain);
+	c->sender_len = strlen(c->sender);
+	c->local_len = strlen(c->local);
+	c->sdomain_len = strlen(c->sdomain);
+	c->helo_len = c->helo != NULL ? strlen(c->helo) : 0;
 	return c;
 }
 
@@ -957,10 +966,14 @@ out:
  * often split the field on ';' or search it for "key=" words.  So a
  * value taken from the SMTP session shows in the comment only when it
  * holds no white space, ';', quote, parenthesis or backslash (a sender
- * of "x; identity=forged" stays in its quoted envelope-from= value). */
+ * of "x; identity=forged" stays in its quoted envelope-from= value), and
+ * is no longer than SPF_COMMENT_VALUE_MAX: the value is in a key of the
+ * field anyway, and the comment need not repeat an address of 300 KB. */
 static bool
 comment_safe(const char *s)
 {
+	if (strlen(s) > SPF_COMMENT_VALUE_MAX)
+		return false;
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 

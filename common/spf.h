@@ -117,9 +117,11 @@ void spf_lint_free(struct spf_lint *l); /* fields only; NULL is a no-op */
 /* Macro expansion (RFC 7208 section 7) of s as the request req would see
  * it with <domain> = domain.  explain: s is an explain-string (exp= text:
  * spaces and the letters c, r, t allowed) rather than a domain-spec.
- * dns may be NULL, then %{p} is "unknown".  Returns the expansion (caller
- * frees), or NULL with *err (caller frees) for a syntax error or an
- * unusable req->ip. */
+ * dns may be NULL, then %{p} is "unknown".  A domain-spec comes out as the
+ * name the engine queries (one trailing dot dropped, truncated from the
+ * left to 253 octets: RFC 7208 7.3), an explain-string cut after 500
+ * octets.  Returns the expansion (caller frees), or NULL with *err (caller
+ * frees) for a syntax error or an unusable req->ip. */
 char *spf_expand(struct dns_ctx *dns, const struct spf_request *req,
     const char *domain, const char *s, bool explain, char **err);
 

@@ -109,6 +109,13 @@ struct spf_ctx {
 	char *sdomain;        /* %{o} */
 	const char *helo;     /* %{h} */
 	const char *receiver; /* %{r} */
+	/* lengths of sender, local, sdomain and helo (0 when NULL) */
+	size_t sender_len, local_len, sdomain_len, helo_len;
+	/* spf_macro.c: for the long values (s, l, o, h, in that order) and
+	 * each delimiter of RFC 7208 7.1, one more than the offset of its
+	 * first occurrence past the bytes a domain-spec can use (the
+	 * value's length + 1 when none); 0 when not looked for yet. */
+	size_t far_delim[4][7];
 	long long now;        /* %{t} */
 	unsigned dns_terms;
 	unsigned void_lookups;
@@ -134,7 +141,11 @@ void spf_trace(struct spf_ctx *c, const char *fmt, ...) UTIL_PRINTF(2, 3);
 
 /* spf_macro.c */
 /* Expand s..s+len (already syntax-checked or not: errors are reported)
- * into out.  Returns 0, or -1 with *err set (caller frees). */
+ * into out.  A domain-spec comes out truncated as RFC 7208 7.3 says (one
+ * trailing dot dropped, labels removed from the left past 253 octets), an
+ * explain-string cut after SPF_EXPLAIN_MAX octets; memory and time stay
+ * bounded whatever the sizes of s and of the values (spf_macro.c).
+ * Returns 0, or -1 with *err set (caller frees). */
 int spf_macro_expand(struct spf_ctx *c, const char *domain, const char *s,
                      size_t len, enum spf_mstr kind, struct buf *out,
                      char **err);

@@ -122,6 +122,182 @@ check_zone(struct dns_ctx *dns, const char *ip, const char *sender,
 	spf_response_free(&resp);
 }
 
+/* RFC 7208 7.3 truncation, written independently of the engine: drop
+ * one trailing dot, then labels from the left while over 253 bytes. */
+static void
+truncate_left(struct buf *b)
+{
+	size_t skip = 0;
+	const char *dot;
+
+	if (b->len > 0 && b->data[b->len - 1] == '.')
+		b->len--;
+	while (b->len - skip > 253 &&
+	       (dot = memchr(b->data + skip, '.', b->len - skip)) != NULL)
+		skip = (size_t)(dot - b->data) + 1;
+	memmove(b->data, b->data + skip, b->len - skip);
+	b->len -= skip;
+	b->data[b->len] = '\0';
+}
+
+/* expand() for long inputs: the description is given, not the input. */
+static void
+expand_big(const struct spf_request *req, const char *in, bool explain,
+           const char *want, const char *desc)
+{
+	char *err = NULL, *got;
+
+	got = spf_expand(NULL, req, NULL, in, explain, &err);
+	is_string(want, got != NULL ? got : err, "%s", desc);
+	free(got);
+	free(err);
+}
+
+/* RFC 7208 7.3 transformers on a local-part of many parts, the macro
+ * bounds of issue 8 and the trailing dot of issue 12. */
+static void
+macro_limits(void)
+{
+	struct spf_request r = req4;
+	struct buf local = BUF_INIT, want = BUF_INIT, spec = BUF_INIT;
+	char *sender;
+	size_t i;
+
+	/* 1,100 parts: no part past 1024 is lost (the old expander kept
+	 * 1024 parts and answered p1024 for %{l1}). */
+	for (i = 1; i <= 1100; i++)
+		buf_printf(&local, "%sp%zu", i > 1 ? "." : "", i);
+	sender = xasprintf("%s@x.example.com", local.data);
+	r.sender = sender;
+	expand_big(&r, "%{l1}", true, "p1100", "1,100 parts: %{l1}");
+	expand_big(&r, "%{l2}", true, "p1099.p1100", "1,100 parts: %{l2}");
+	expand_big(&r, "%{l1r}", true, "p1", "1,100 parts: %{l1r}");
+	expand_big(&r, "%{l2r}", true, "p2.p1", "1,100 parts: %{l2r}");
+	/* explanations are cut at 500 bytes (SPF_EXPLAIN_MAX) */
+	for (i = 1100; i >= 1; i--)
+		buf_printf(&want, "p%zu.", i);
+	buf_adds(&want, "x");
+	want.data[500] = '\0';
+	expand_big(&r, "%{l1100r}.x", true, want.data,
+	           "1,100 parts: %{l1100r} explanation (cut at 500 bytes)");
+	expand_big(&r, "%{l99999999999999999999999r}.x", true, want.data,
+	           "a transformer past any number of parts: all parts");
+	buf_reset(&want);
+	/* domain-spec: the reversed list, truncated from the left */
+	for (i = 1100; i >= 1; i--)
+		buf_printf(&want, "p%zu.", i);
+	buf_adds(&want, "example.com");
+	truncate_left(&want);
+	expand_big(&r, "%{lr}.example.com", false, want.data,
+	           "1,100 parts: %{lr} as a domain-spec");
+	buf_reset(&want);
+	for (i = 1; i <= 1100; i++)
+		buf_printf(&want, "p%zu.", i);
+	buf_adds(&want, "example.com");
+	truncate_left(&want);
+	expand_big(&r, "%{l}.example.com", false, want.data,
+	           "1,100 parts: %{l} as a domain-spec");
+	expand_big(&r, "%{l2r}.%{l1}.example.com", false,
+	           "p2.p1.p1100.example.com",
+	           "1,100 parts: %{l2r}.%{l1}.example.com");
+
+	free(sender);
+
+	/* The blow-up of issue 8: 12,000 %{s} with a 300 KB address.  The
+	 * domain-spec keeps its rightmost labels (RFC 7208 7.3), the
+	 * explanation its first SPF_EXPLAIN_MAX (500) bytes. */
+	buf_reset(&local);
+	for (i = 0; i < 100000; i++)
+		buf_adds(&local, "ab.");
+	sender = xasprintf("%s@big.example.com", local.data);
+	r.sender = sender;
+	for (i = 0; i < 12000; i++)
+		buf_adds(&spec, "%{s}");
+	buf_adds(&spec, ".example.com");
+	/* only the rightmost bytes matter: one sender is enough to make
+	 * the expected name */
+	buf_reset(&want);
+	buf_adds(&want, sender);
+	buf_adds(&want, ".example.com");
+	truncate_left(&want);
+	expand_big(&r, spec.data, false, want.data,
+	           "12,000 %{s} of a 300 KB sender: domain-spec");
+	buf_reset(&want);
+	buf_add(&want, local.data, 500);
+	expand_big(&r, spec.data, true, want.data,
+	           "12,000 %{s} of a 300 KB sender: explanation of 500 bytes");
+	free(sender);
+	buf_reset(&local);
+	for (i = 0; i < 1000; i++)
+		buf_adds(&local, "a&b.");
+	sender = xasprintf("%s@big.example.com", local.data);
+	r.sender = sender;
+	buf_reset(&spec);
+	for (i = 0; i < 12000; i++)
+		buf_adds(&spec, "%{S}");
+	buf_reset(&want);
+	for (i = 0; i < 83; i++)
+		buf_adds(&want, "a%26b.");
+	buf_adds(&want, "a");
+	expand_big(&r, spec.data, true, want.data,
+	           "12,000 %{S}: no half %XX escape at the cut");
+	free(sender);
+
+	/* A first part far longer than a name: found past the bytes a
+	 * domain-spec keeps (300 y, then ".z" and "-w" parts). */
+	buf_reset(&local);
+	for (i = 0; i < 300; i++)
+		buf_addc(&local, 'y');
+	buf_adds(&local, ".z-w");
+	sender = xasprintf("%s@x.example.com", local.data);
+	r.sender = sender;
+	expand_big(&r, "%{lr-}", false, "z",
+	           "%{lr-}: a 300-byte first part, then .z");
+	expand_big(&r, "%{l1r}.example.com", false, "example.com",
+	           "%{l1r}: a 300-byte label is truncated away");
+	free(sender);
+	local.data[300] = '\0';
+	sender = xasprintf("%s-w@x.example.com", local.data);
+	r.sender = sender;
+	{
+		char *err = NULL,
+		     *got = spf_expand(NULL, &r, NULL, "%{l1r-}", false, &err);
+
+		ok(got != NULL && strlen(got) > 253 && strchr(got, '.') == NULL,
+		   "%%{l1r-}: a 300-byte label alone: still no valid name");
+		free(got);
+		free(err);
+	}
+	free(sender);
+
+	/* RFC 7208 4.3: a trailing dot is the root, no label: %{d1} of
+	 * "dot.example.com." is "com", as Mail::SPF has it (issue 12);
+	 * Mail::SPF gives every answer below. */
+	r = req4;
+	r.sender = "a@dot.example.com.";
+	r.helo = "dot.helo.example.";
+	expand(&r, "%{d1}", false, "com");
+	expand(&r, "%{dr}", false, "com.example.dot");
+	expand(&r, "%{d2}", false, "example.com");
+	expand(&r, "%{d}", false, "dot.example.com");
+	expand(&r, "%{o1}", false, "com");
+	expand(&r, "%{or}", false, "com.example.dot");
+	expand(&r, "%{h1}", false, "example");
+	expand(&r, "%{hr}", false, "example.helo.dot");
+	/* %{h} is the HELO name as given; only its parts ignore the dot */
+	expand(&r, "%{h}", true, "dot.helo.example.");
+	expand(&r, "%{h-}", true, "dot.helo.example.");
+	expand(&r, "%{h1-}", true, "dot.helo.example.");
+	expand(&r, "%{h2.-}", true, "helo.example");
+	expand(&r, "%{d1} %{dr}", true, "com com.example.dot");
+	expand(&r, "%{s}", true, "a@dot.example.com.");
+	r.sender = "a.b.@x.example.com";
+	expand(&r, "%{l1}.x.example", false, ".x.example");
+	buf_free(&local);
+	buf_free(&want);
+	buf_free(&spec);
+}
+
 int
 main(void)
 {
@@ -211,6 +387,7 @@ main(void)
 	r.receiver = NULL;
 	r.helo = NULL;
 	expand(&r, "%{r} %{h}", true, "unknown unknown");
+	macro_limits();
 
 	expand_error("%{c}", false, "c only in exp text");
 	expand_error("%{r}.example.com", false, "r only in exp text");
