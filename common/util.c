@@ -4,11 +4,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -242,6 +245,65 @@ util_wipe(void *p, size_t n)
 
 	while (n--)
 		*v++ = 0;
+}
+
+char *
+util_read_file(const char *path, size_t max, size_t *len,
+    enum util_file_error *why)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	char chunk[4096];
+	ssize_t r;
+	int fd, e;
+
+	*why = UTIL_FILE_ERRNO;
+	/* O_NONBLOCK: opening a FIFO with no writer would block in open()
+	 * itself; the fstat() below then refuses it before any read. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		*why = UTIL_FILE_NOT_REGULAR;
+		goto fail;
+	}
+	if ((uintmax_t)st.st_size > (uintmax_t)max) {
+		*why = UTIL_FILE_TOO_LARGE;
+		goto fail;
+	}
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		/* the file can grow after fstat(): the cap holds anyway */
+		if (b.len + (size_t)r > max) {
+			*why = UTIL_FILE_TOO_LARGE;
+			goto fail;
+		}
+		buf_add(&b, chunk, (size_t)r);
+	}
+	util_wipe(chunk, sizeof(chunk));
+	close(fd);
+	*why = UTIL_FILE_OK;
+	*len = b.len;
+	if (b.data == NULL)
+		buf_add(&b, "", 0); /* an empty file: "" */
+	return b.data;
+fail:
+	e = errno;
+	util_wipe(chunk, sizeof(chunk));
+	if (b.data != NULL)
+		util_wipe(b.data, b.len);
+	buf_free(&b);
+	close(fd);
+	errno = e;
+	return NULL;
 }
 
 void

@@ -63,6 +63,22 @@ char *util_lowercase(char *s); /* in place, ASCII, returns s */
 /* util.c: wipe memory that held key material, in a way the compiler keeps. */
 void util_wipe(void *p, size_t n);
 
+/* util.c: read a small regular file (a private key) whole.  The file is
+ * opened with O_NONBLOCK and checked with fstat() before any read, so a
+ * FIFO or a device (/dev/zero, a terminal) is refused at once instead of
+ * blocking or being read without end; at most max bytes are accepted.
+ * Returns the bytes (NUL added, not counted in *len; the caller wipes and
+ * frees them), or NULL with *why set; for UTIL_FILE_ERRNO errno tells
+ * why.  Chunks read are wiped (key material). */
+enum util_file_error {
+	UTIL_FILE_OK = 0,
+	UTIL_FILE_ERRNO,       /* open/fstat/read failed: see errno */
+	UTIL_FILE_NOT_REGULAR, /* a FIFO, device, directory, socket */
+	UTIL_FILE_TOO_LARGE,   /* more than max bytes */
+};
+char *util_read_file(const char *path, size_t max, size_t *len,
+    enum util_file_error *why);
+
 /* util.c: messages for cmd/ programs.  Text reads "program: detail\n" on
  * stderr; sys* variants append ": strerror(errno)".  die() exits with the
  * given status.  util_set_program() sets "program" (default "senderauth");
