@@ -90,8 +90,12 @@ static struct poptOption options[] = {
 static void
 trace_line(void *arg, const char *line)
 {
+	char *safe = util_escape_str(line);
+
 	(void)arg;
-	fprintf(stderr, "trace: %s\n", line);
+	/* terms and names come from DNS and the sender: one line each */
+	fprintf(stderr, "trace: %s\n", safe);
+	free(safe);
 }
 
 static const char *
@@ -161,8 +165,11 @@ lint(struct dns_ctx *dns, struct spf_request *req)
 	size_t i, n;
 
 	n = spf_lint(dns, opt_lint, req, &l);
-	for (i = 0; i < l.nfindings; i++)
-		printf("%s\n", l.findings[i]);
+	for (i = 0; i < l.nfindings; i++) {
+		char *safe = util_escape_str(l.findings[i]);
+		printf("%s\n", safe);
+		free(safe);
+	}
 	printf("%s: %u of %d DNS-querying terms, %u void lookup%s, %u "
 	       "record%s%s\n",
 	       opt_lint, l.dns_terms, SPF_MAX_DNS_TERMS, l.void_lookups,

@@ -318,15 +318,93 @@ util_program(void)
 	return program;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629 4: no
+ * overlong forms, no surrogates, nothing over U+10FFFF), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned long cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	if (cp <= 0x9f) /* C1 controls (2-byte forms of U+0080..U+009F) */
+		return 0;
+	return len;
+}
+
+char *
+util_escape(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf b = BUF_INIT;
+	size_t i = 0, n;
+
+	buf_add(&b, "", 0);
+	while (i < len) {
+		unsigned char c = p[i];
+		if (c >= 0x20 && c < 0x7f) {
+			buf_addc(&b, (char)c);
+			i++;
+		} else if (c == '\n') {
+			buf_adds(&b, "\\n");
+			i++;
+		} else if (c == '\r') {
+			buf_adds(&b, "\\r");
+			i++;
+		} else if (c == '\t') {
+			buf_adds(&b, "\\t");
+			i++;
+		} else if (c >= 0x80 && (n = utf8_len(p + i, len - i)) > 0) {
+			buf_add(&b, p + i, n);
+			i += n;
+		} else {
+			buf_printf(&b, "\\x%02x", c);
+			i++;
+		}
+	}
+	return buf_detach(&b);
+}
+
+char *
+util_escape_str(const char *s)
+{
+	return util_escape(s, strlen(s));
+}
+
 static void
 vmessage(int err, const char *fmt, va_list ap)
 {
+	char *text, *safe;
+
+	/* The arguments often hold bytes from a message or a file name: a
+	 * newline there would forge a line (a batch summary, say), an ESC
+	 * would drive the terminal.  Escape the whole text (issue 8). */
+	text = xvasprintf(fmt, ap);
+	safe = util_escape_str(text);
 	fflush(stdout);
-	fprintf(stderr, "%s: ", program);
-	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s: %s", program, safe);
 	if (err)
 		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);
+	free(safe);
+	free(text);
 }
 
 #define MESSAGE(cond, err)                                                     \
