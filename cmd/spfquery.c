@@ -292,7 +292,7 @@ static int
 query(struct dns_ctx *dns, struct spf_request *req)
 {
 	struct spf_response resp;
-	char *rs;
+	char *rs, *exp;
 	int ret;
 
 	if (spf_check(dns, req, &resp) < 0) {
@@ -301,11 +301,14 @@ query(struct dns_ctx *dns, struct spf_request *req)
 		return EX_USAGE;
 	}
 	rs = received_spf(req, &resp, false, "\n");
+	/* the explanation is the domain's text with the sender's macros
+	 * expanded (RFC 7208 6.2): keep it one line (util_escape()) */
+	exp = util_escape_str(resp.explanation != NULL ? resp.explanation : "");
 	/* Line 1 the result, line 2 the explanation (empty unless fail),
 	 * line 3 the Received-SPF field, unfolded. */
-	printf("%s\n%s\n%s\n", res_name(resp.result),
-	       resp.explanation != NULL ? resp.explanation : "",
+	printf("%s\n%s\n%s\n", res_name(resp.result), exp,
 	       rs != NULL ? rs : "");
+	free(exp);
 	if (resp.problem != NULL)
 		debug("%s", resp.problem);
 	ret = res_spf_exit(resp.result);

@@ -13,6 +13,8 @@ $ORIGIN example.
 $TTL 300
 fail		IN TXT	"v=spf1 -all"
 pra		IN TXT	"spf2.0/pra ip4:192.0.2.1 -all"
+expl		IN TXT	"v=spf1 -all exp=e.expl.example"
+e.expl		IN TXT	"denied for %{l}"
 EOZ
 OFFLINE="--dns-zone=$T/zone --nameserver=127.0.0.1@1 --dns-timeout=1"
 # raw FILE: FILE holds a byte below 0x20 other than LF, or DEL
@@ -61,5 +63,9 @@ ok "... no raw control byte on stderr" eval '! raw "$T/err"'
 run_status 1 "spfquery --trace, a sender with ESC and CR: exit 1 (fail)" "$BIN/spfquery" $OFFLINE --trace -i 192.0.2.7 -s "$(printf 'a\033[31m\r@fail.example')"
 like '^trace: check_host\(192\.0\.2\.7, fail\.example, a\\x1b\[31m\\r@fail\.example\)$' "$(head -n 1 "$T/err")" "... the trace line is escaped"
 ok "... no raw control byte on stderr" eval '! raw "$T/err"'
+# line 2, the explanation, expands the sender's local part (RFC 7208 6.2)
+run_status 1 "spfquery, exp= expanding a local part with ESC: exit 1 (fail)" "$BIN/spfquery" $OFFLINE -i 192.0.2.7 -s "$(printf 'a\033[2Jb@expl.example')"
+is 'denied for a\x1b[2Jb' "$(sed -n 2p "$T/out")" "... line 2 escaped"
+ok "... no raw control byte on stdout" eval '! raw "$T/out"'
 
 done_testing
