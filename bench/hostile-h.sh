@@ -12,25 +12,22 @@
 # fields once per name.  Reports callgrind's instruction count (Ir) for
 #   - dkimverify --dns-zone on the hostile message (8 signatures pass),
 #   - dkimsign making those 8 signatures,
-#   - dkimsign and dkimverify on a normal 4 KiB message,
-# and, when opendkim is installed, opendkim -t on the hostile message.
+#   - dkimsign and dkimverify on a normal 4 KiB message.
+# (opendkim -t is no peer here: it tempfails at the fifth header field of
+# this message, so its count would measure nothing comparable.)
 set -eu
 bin=${1:-./cmd}
 nfill=${2:-8500}
-PATH=$PATH:/usr/sbin
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 d=$(mktemp -d "${TMPDIR:-/tmp}/senderauth-hostile.XXXXXX")
 trap 'rm -rf "$d"' EXIT
 cd "$d"
 
 "$bin/dkkeygen" -q -d example.com -s s1 -D . > /dev/null
-p=$(grep -o '"[^"]*"' s1.txt | tr -d '"\n' | sed 's/.*p=//')
 {
 	echo '$ORIGIN example.com.'
 	for i in 1 2 3 4 5 6 7 8; do sed "s/^s1\./s$i./" s1.txt; done
 } > zone
-: > keys
-for i in 1 2 3 4 5 6 7 8; do printf 's%s._domainkey.example.com v=DKIM1; k=rsa; p=%s\n' "$i" "$p" >> keys; done
 
 /usr/bin/python3 - "$nfill" <<'PY'
 import sys
@@ -69,8 +66,3 @@ sed 's/^/  /' out
 printf '%-36s %15s\n' "dkimsign, hostile (8 signatures)" "$(ir "$bin/dkimsign" -q -d example.com $pairs -h "$(cat names)" < hostile.eml)"
 printf '%-36s %15s\n' "dkimsign, normal 4 KiB" "$(ir "$bin/dkimsign" -q -d example.com -s s1 -k s1.private < normal.eml)"
 printf '%-36s %15s\n' "dkimverify, normal 4 KiB" "$(ir "$bin/dkimverify" --dns-zone=zone normal.signed)"
-if command -v opendkim > /dev/null; then
-	printf 'Mode v\nTestPublicKeys %s/keys\nRequireSafeKeys no\n' "$d" > odv.conf
-	printf '%-36s %15s\n' "opendkim -t, hostile" "$(ir opendkim -x odv.conf -t hostile.signed)"
-	sed 's/^/  /' err
-fi
