@@ -312,7 +312,7 @@ main(void)
 	}
 	/* Issue 8: sender-chosen text that looks like a verdict.  Address
 	 * values keep a dot-atom local part without '=' and otherwise show
-	 * only "@domain" (RFC 8601 2.3); other values are quoted only when
+	 * only "@domain" (RFC 8601 2.2 pvalue); other values are quoted only when
 	 * the quoted text holds no '=', ';', space, quote or parenthesis,
 	 * else left out. */
 	a = ar_new("id");
