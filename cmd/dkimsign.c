@@ -31,7 +31,8 @@
 #include "common/util.h"
 
 /* A private key file larger than this is not a key (an RSA-16384 PEM is
- * about 13 KiB). */
+ * about 13 KiB); the cap also bounds what a wrong -k path can make us
+ * read. */
 #define KEYFILE_MAX (256 * 1024)
 
 enum {
@@ -156,51 +157,56 @@ split_headers(const char *s, size_t *n)
 	return v;
 }
 
-/* Read a key file.  Returns 0, EX_NOINPUT (cannot read) or EX_CONFIG
- * (not a usable key); prints the reason. */
+/* Read a key file.  Returns 0, EX_NOINPUT (cannot read: missing, or not
+ * a regular file, so a FIFO or /dev/zero cannot block or exhaust us) or
+ * EX_CONFIG (not a usable key); prints the reason. */
 static int
 load_key(const char *path, struct crypto_privkey **key)
 {
-	struct buf b = BUF_INIT;
-	char chunk[4096], *err = NULL;
-	ssize_t r;
-	int fd;
+	enum util_file_error why;
+	char *data, *err = NULL;
+	size_t len = 0;
+	unsigned bits;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		syserror("%s", path);
-		return EX_NOINPUT;
-	}
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
+	data = util_read_file(path, KEYFILE_MAX, &len, &why);
+	if (data == NULL) {
+		switch (why) {
+		case UTIL_FILE_NOT_REGULAR:
+			error("%s: not a regular file", path);
+			return EX_NOINPUT;
+		case UTIL_FILE_TOO_LARGE:
+			error("%s: too large for a key file", path);
+			return EX_CONFIG;
+		default:
 			syserror("%s", path);
-			close(fd);
-			util_wipe(b.data, b.len);
-			buf_free(&b);
 			return EX_NOINPUT;
 		}
-		buf_add(&b, chunk, (size_t)r);
-		if (b.len > KEYFILE_MAX)
-			break;
 	}
-	close(fd);
-	util_wipe(chunk, sizeof(chunk));
-	if (b.len > KEYFILE_MAX) {
-		error("%s: too large for a key file", path);
-		util_wipe(b.data, b.len);
-		buf_free(&b);
-		return EX_CONFIG;
-	}
-	*key = crypto_privkey_load(b.data != NULL ? b.data : "", b.len, &err);
-	util_wipe(b.data, b.len);
-	buf_free(&b);
+	*key = crypto_privkey_load(data, len, &err);
+	util_wipe(data, len);
+	free(data);
 	if (*key == NULL) {
 		error("%s: not a usable private key: %s", path,
 		    err != NULL ? err : "unknown format");
 		free(err);
 		return EX_CONFIG;
+	}
+	/* RFC 8301 3.2: signers MUST use RSA keys of at least 1024 bits
+	 * (verifiers MUST NOT accept smaller ones, so such a signature is a
+	 * fail everywhere) and SHOULD use at least 2048. */
+	if (crypto_privkey_type(*key) == CRYPTO_KEY_RSA) {
+		bits = crypto_privkey_bits(*key);
+		if (bits < DKIM_MIN_RSA_BITS) {
+			error("%s: RSA key of %u bits refused: RFC 8301 3.2 "
+			    "requires at least %d", path, bits,
+			    DKIM_MIN_RSA_BITS);
+			crypto_privkey_free(*key);
+			*key = NULL;
+			return EX_CONFIG;
+		}
+		if (bits < DKIM_SIGN_RSA_BITS)
+			warn("%s: RSA key of %u bits: RFC 8301 3.2 recommends "
+			    "at least %d", path, bits, DKIM_SIGN_RSA_BITS);
 	}
 	return 0;
 }

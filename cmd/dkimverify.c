@@ -143,7 +143,7 @@ verify_print(int fd, const char *name)
 	struct ar *a;
 	enum msg_status mst;
 	enum res v;
-	char *err = NULL;
+	char *err = NULL, *safe_name;
 	size_t i;
 
 	m = msg_read_fd(fd, &mst);
@@ -166,14 +166,18 @@ verify_print(int fd, const char *name)
 	}
 	debug_results(name, rs);
 	a = results_ar(rs);
+	/* a file name may hold any byte: a newline in it must not make a
+	 * line of its own (a forged "N messages: ..." summary) */
+	safe_name = name != NULL ? util_escape_str(name) : NULL;
 	for (i = 0; i < ar_count(a); i++) {
 		char *line = ar_resinfo_line(a, i);
 		if (name != NULL)
-			printf("%s: %s\n", name, line);
+			printf("%s: %s\n", safe_name, line);
 		else
 			printf("%s\n", line);
 		free(line);
 	}
+	free(safe_name);
 	ar_free(a);
 	v = dkim_verdict(rs);
 	dkim_results_free(rs);

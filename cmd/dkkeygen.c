@@ -493,51 +493,32 @@ check_record(struct dns_ctx *dns, const char *name,
 	return problems == 0 ? EXIT_PASS : EXIT_NOTPASS;
 }
 
-/* Read a key file (at most KEYFILE_MAX bytes).  NULL with a message on
- * failure; *status is then the exit status. */
+/* Read a key file (at most KEYFILE_MAX bytes, a regular file: a FIFO or
+ * device would block or never end).  NULL with a message on failure;
+ * *status is then the exit status. */
 static char *
 read_keyfile(const char *path, size_t *len, int *status)
 {
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	ssize_t n;
-	int fd;
+	enum util_file_error why;
+	char *data = util_read_file(path, KEYFILE_MAX, len, &why);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (data != NULL)
+		return data;
+	switch (why) {
+	case UTIL_FILE_NOT_REGULAR:
+		error("%s: cannot read the key: not a regular file", path);
+		*status = EX_NOINPUT;
+		break;
+	case UTIL_FILE_TOO_LARGE:
+		error("%s: not a private key (larger than %d bytes)", path,
+		    KEYFILE_MAX);
+		*status = EX_CONFIG;
+		break;
+	default:
 		syserror("%s: cannot read the key", path);
 		*status = EX_NOINPUT;
-		return NULL;
+		break;
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			syserror("%s: cannot read the key", path);
-			*status = EX_NOINPUT;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > KEYFILE_MAX) {
-			error("%s: not a private key (larger than %d bytes)",
-			    path, KEYFILE_MAX);
-			*status = EX_CONFIG;
-			goto fail;
-		}
-		buf_add(&b, chunk, (size_t)n);
-	}
-	util_wipe(chunk, sizeof chunk);
-	close(fd);
-	*len = b.len;
-	return buf_detach(&b);
-fail:
-	util_wipe(chunk, sizeof chunk);
-	if (b.data != NULL)
-		util_wipe(b.data, b.len);
-	buf_free(&b);
-	close(fd);
 	return NULL;
 }
 

@@ -107,6 +107,18 @@ trace_response(const struct pra_result *pr, const struct spf_response *r)
 		debug("explanation: %s", r->explanation);
 }
 
+/* The PRA on a line of its own: an address from the message may hold any
+ * byte (a quoted local part with CR, LF or ESC), so it is escaped
+ * (util_escape()) and can neither add a line nor drive a terminal. */
+static void
+print_address(const char *address)
+{
+	char *safe = util_escape_str(address);
+
+	printf("%s\n", safe);
+	free(safe);
+}
+
 /* pra < message: print the PRA. */
 static int
 run_print(struct msg *m)
@@ -122,7 +134,7 @@ run_print(struct msg *m)
 	} else {
 		debug("taken from the %s field (#%ld)",
 		      pra_header_name(pr.header), pr.field + 1);
-		printf("%s\n", pr.address);
+		print_address(pr.address);
 		status = cli_finish_output(EXIT_PASS);
 	}
 	pra_result_free(&pr);
@@ -173,7 +185,8 @@ run_check(struct msg *m)
 		goto out;
 	}
 	trace_response(&pr, &r);
-	printf("%s\n%s\n", res_name(r.result), pr.address);
+	printf("%s\n", res_name(r.result));
+	print_address(pr.address);
 	status = cli_finish_output(res_spf_exit(r.result));
 out:
 	spf_response_free(&r);

@@ -90,8 +90,12 @@ static struct poptOption options[] = {
 static void
 trace_line(void *arg, const char *line)
 {
+	char *safe = util_escape_str(line);
+
 	(void)arg;
-	fprintf(stderr, "trace: %s\n", line);
+	/* terms and names come from DNS and the sender: one line each */
+	fprintf(stderr, "trace: %s\n", safe);
+	free(safe);
 }
 
 static const char *
@@ -161,8 +165,11 @@ lint(struct dns_ctx *dns, struct spf_request *req)
 	size_t i, n;
 
 	n = spf_lint(dns, opt_lint, req, &l);
-	for (i = 0; i < l.nfindings; i++)
-		printf("%s\n", l.findings[i]);
+	for (i = 0; i < l.nfindings; i++) {
+		char *safe = util_escape_str(l.findings[i]);
+		printf("%s\n", safe);
+		free(safe);
+	}
 	printf("%s: %u of %d DNS-querying terms, %u void lookup%s, %u "
 	       "record%s%s\n",
 	       opt_lint, l.dns_terms, SPF_MAX_DNS_TERMS, l.void_lookups,
@@ -295,7 +302,7 @@ static int
 query(struct dns_ctx *dns, struct spf_request *req)
 {
 	struct spf_response resp;
-	char *rs;
+	char *rs, *exp;
 	int ret;
 
 	if (spf_check(dns, req, &resp) < 0) {
@@ -304,11 +311,14 @@ query(struct dns_ctx *dns, struct spf_request *req)
 		return EX_USAGE;
 	}
 	rs = received_spf(req, &resp, false, "\n");
+	/* the explanation is the domain's text with the sender's macros
+	 * expanded (RFC 7208 6.2): keep it one line (util_escape()) */
+	exp = util_escape_str(resp.explanation != NULL ? resp.explanation : "");
 	/* Line 1 the result, line 2 the explanation (empty unless fail),
 	 * line 3 the Received-SPF field, unfolded. */
-	printf("%s\n%s\n%s\n", res_name(resp.result),
-	       resp.explanation != NULL ? resp.explanation : "",
+	printf("%s\n%s\n%s\n", res_name(resp.result), exp,
 	       rs != NULL ? rs : "");
+	free(exp);
 	if (resp.problem != NULL)
 		debug("%s", resp.problem);
 	ret = res_spf_exit(resp.result);

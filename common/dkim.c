@@ -429,6 +429,26 @@ dkim_body_free(struct dkim_body *b)
 
 /* ------------------------------------------------------- header hash */
 
+/* The first position of by[0..n) (msg_fields_by_name()) whose field name
+ * is not below name. */
+static size_t
+by_name_find(struct msg *m, const size_t *by, size_t n, const char *name,
+    size_t len)
+{
+	size_t lo = 0, hi = n, mid;
+	const struct msg_field *f;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		f = msg_field(m, by[mid]);
+		if (msg_name_cmp(f->name, f->namelen, name, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * The bytes the header hash covers (RFC 6376 3.7): for each name of h=,
  * the bottom-most instance of that field not yet used (RFC 6376 5.4.2;
@@ -444,24 +464,42 @@ static void
 header_hash_input(struct msg *m, enum canon_alg hcanon, char *const *h,
     size_t nh, const char *sig, size_t siglen, struct buf *out)
 {
-	size_t nf = msg_nfields(m), k, j, before;
-	bool *used = xcalloc(nf + 1, sizeof(bool));
+	/* Walking the fields once per h= name cost names x fields: 8
+	 * signatures of 1,024 names over a 610 KB message of 8,500 fields
+	 * took 1.9 billion instructions (issue 8; bench/hostile-h.sh).  The
+	 * message's fields sorted by name put each name's instances
+	 * together, top-down; a name is found by binary search and its
+	 * instances are taken from the bottom of its group, which is
+	 * exactly "the bottom-most instance not yet used". */
+	size_t nf = msg_nfields(m), k, g, e, before;
+	const size_t *by = msg_fields_by_name(m);
+	/* left[g], g the first position of a name's group in by: how many
+	 * of that name's instances are not used yet (by[g .. g + left[g])) */
+	size_t *left = xcalloc(nf + 1, sizeof(*left));
+	const struct msg_field *f, *fg;
 
+	for (g = 0; g < nf; g = e) {
+		fg = msg_field(m, by[g]);
+		for (e = g + 1; e < nf; e++) {
+			f = msg_field(m, by[e]);
+			if (msg_name_cmp(f->name, f->namelen, fg->name,
+			    fg->namelen) != 0)
+				break;
+		}
+		left[g] = e - g;
+	}
 	for (k = 0; k < nh; k++) {
 		size_t hl = strlen(h[k]);
-		for (j = nf; j-- > 0;) {
-			const struct msg_field *f;
-			if (used[j])
-				continue;
-			f = msg_field(m, j);
-			if (util_strcaseeq_n(f->name, f->namelen, h[k], hl)) {
-				used[j] = true;
-				canon_header(hcanon, f->raw, f->rawlen, out);
-				break;
-			}
-		}
+		g = by_name_find(m, by, nf, h[k], hl);
+		if (g == nf || left[g] == 0)
+			continue;
+		fg = msg_field(m, by[g]);
+		if (msg_name_cmp(fg->name, fg->namelen, h[k], hl) != 0)
+			continue;
+		f = msg_field(m, by[g + --left[g]]);
+		canon_header(hcanon, f->raw, f->rawlen, out);
 	}
-	free(used);
+	free(left);
 	before = out->len;
 	canon_header(hcanon, sig, siglen, out);
 	if (out->len >= before + 2 && out->data[out->len - 2] == '\r' &&

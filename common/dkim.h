@@ -45,6 +45,9 @@
 
 /* RFC 8301 3.2: verifiers MUST NOT accept RSA keys under 1024 bits. */
 #define DKIM_MIN_RSA_BITS 1024
+/* RFC 8301 3.2: signers SHOULD use RSA keys of at least 2048 bits
+ * (dkimsign warns below it). */
+#define DKIM_SIGN_RSA_BITS 2048
 
 /* RFC 5322 2.1.1: lines SHOULD be at most 78 characters (no line ending). */
 #define DKIM_FOLD_COLUMN 78

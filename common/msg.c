@@ -99,6 +99,7 @@ struct msg {
 	char *chunkbuf; /* msg_body_next() chunks read from backfd */
 	char *writebuf; /* msg_write_range() copies from backfd */
 	char *inputbuf; /* msg_input_chunk() reads from backfd */
+	size_t *byname; /* msg_fields_by_name(), built on first use */
 };
 
 /* ftext = %d33-57 / %d59-126 (RFC 5322 3.6.8). */
@@ -591,6 +592,7 @@ msg_free(struct msg *m)
 	free(m->chunkbuf);
 	free(m->writebuf);
 	free(m->inputbuf);
+	free(m->byname);
 	free(m);
 }
 
@@ -663,6 +665,65 @@ msg_find_field(const struct msg *m, const char *name, size_t from)
 		                     name, n))
 			return (long)i;
 	return -1;
+}
+
+static unsigned char
+lower_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+int
+msg_name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i, n = alen < blen ? alen : blen;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ca = lower_ascii((unsigned char)a[i]);
+		unsigned char cb = lower_ascii((unsigned char)b[i]);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+struct name_ref {
+	const char *name;
+	size_t namelen;
+	size_t idx;
+};
+
+static int
+name_ref_cmp(const void *x, const void *y)
+{
+	const struct name_ref *a = x, *b = y;
+	int c = msg_name_cmp(a->name, a->namelen, b->name, b->namelen);
+
+	if (c != 0)
+		return c;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+const size_t *
+msg_fields_by_name(struct msg *m)
+{
+	struct name_ref *r;
+	size_t i;
+
+	if (m->byname != NULL)
+		return m->byname;
+	r = xcalloc(m->nfields + 1, sizeof(*r));
+	for (i = 0; i < m->nfields; i++) {
+		r[i].name = m->fields[i].name;
+		r[i].namelen = m->fields[i].namelen;
+		r[i].idx = i;
+	}
+	qsort(r, m->nfields, sizeof(*r), name_ref_cmp);
+	m->byname = xcalloc(m->nfields + 1, sizeof(size_t));
+	for (i = 0; i < m->nfields; i++)
+		m->byname[i] = r[i].idx;
+	free(r);
+	return m->byname;
 }
 
 uint64_t

@@ -103,6 +103,17 @@ const struct msg_field *msg_field(const struct msg *m, size_t i);
  * case-insensitively, or -1. */
 long msg_find_field(const struct msg *m, const char *name, size_t from);
 
+/* The field indexes sorted by name (msg_name_cmp), equal names by
+ * position: every name's instances are adjacent, topmost first.  Built
+ * on first use (O(n log n)) and owned by m until msg_free(), so several
+ * signatures over one message share it: selecting the fields an h= list
+ * names (RFC 6376 5.4.2) then costs no scan of the fields per name. */
+const size_t *msg_fields_by_name(struct msg *m);
+/* The order of msg_fields_by_name(): bytes compared after ASCII
+ * lowercasing (so equal exactly when util_strcaseeq_n says so), a prefix
+ * before longer names.  <0, 0, >0. */
+int msg_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
 /* Size of the whole input, and offset where the body starts (just after the
  * empty line ending the header; equals total size when there is no body). */
 uint64_t msg_size(const struct msg *m);

@@ -124,19 +124,47 @@ is_dot_atom(const char *s, size_t n)
 	return !prev_dot;
 }
 
-/* RFC 8601 2.2 pvalue: [ [ local-part ] "@" ] domain-name may appear
- * unquoted.  We accept only the plain shape dot-atom@dot-atom (or @domain)
- * unquoted; anything else is quoted. */
+/* A domain name as a pvalue may hold it (RFC 8601 2.2 domain-name, RFC
+ * 6376 3.5 / RFC 5321 4.1.2 Domain): labels of letters, digits, '-' (and
+ * '_', which DKIM selectors and SPF names use), separated by single dots,
+ * an optional final dot.  Nothing in it can read as "method=result". */
 static bool
-is_plain_address(const char *s)
+is_domain_name(const char *s)
 {
-	const char *at = strchr(s, '@');
+	size_t label = 0;
 
-	if (at == NULL || strchr(at + 1, '@') != NULL)
+	if (*s == '\0' || *s == '.')
 		return false;
-	if (at != s && !is_dot_atom(s, (size_t)(at - s)))
-		return false;
-	return is_dot_atom(at + 1, strlen(at + 1));
+	for (; *s; s++) {
+		if (*s == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Characters a quoted pvalue may hold.  A quoted-string is valid RFC 8601
+ * syntax for any text, but readers of the field (procmail and maildrop
+ * recipes, the regexes of docs/guides) match "dkim=pass" anywhere on the
+ * line, and naive parsers split at ';' and spaces: sender-chosen text
+ * such as header.i="dkim=pass header.d=bank.test x@example.com" used to
+ * read as a second result (issue 8).  So a quoted value never holds '=',
+ * ';', a space, a quote, a backslash or a parenthesis. */
+static bool
+quotable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f ||
+		    strchr("=;\"\\()", *s) != NULL)
+			return false;
+	return true;
 }
 
 /* Copy s, cut at AR_VALUE_MAX bytes, with every control byte (CR, LF, TAB,
@@ -153,7 +181,7 @@ sanitize(const char *s)
 	char *o;
 
 	for (n = 0; s[n] != '\0'; n++) {
-		cost += strchr("\"\\()", s[n]) != NULL ? 2 : 1;
+		cost += strchr("\"\\()=", s[n]) != NULL ? 2 : 1;
 		if (cost > AR_VALUE_MAX)
 			break;
 	}
@@ -177,7 +205,8 @@ quoted_string(const char *clean)
 
 	buf_addc(&b, '"');
 	for (p = clean; *p; p++) {
-		if (*p == '"' || *p == '\\')
+		/* '=' as a quoted-pair: see spf_value() */
+		if (*p == '"' || *p == '\\' || *p == '=')
 			buf_addc(&b, '\\');
 		buf_addc(&b, *p);
 	}
@@ -197,34 +226,64 @@ ar_quote(const char *s)
 	return r;
 }
 
-/* A property value (RFC 8601 2.2 pvalue). */
+/*
+ * A property value (RFC 8601 2.2 pvalue = value / [ [ local-part ] "@" ]
+ * domain-name), or NULL when the property is better left out.  Values
+ * come from the message (header.i, header.from, smtp.mailfrom, smtp.helo,
+ * ...) and must not read as a result (see quotable()):
+ *   - an RFC 2045 token (no '=' in one) is written as it is;
+ *   - an address whose domain is a domain name: bare when its local part
+ *     is a dot-atom (RFC 5322 3.2.3) without '=', else "@domain" alone
+ *     (the pvalue grammar above makes the local part optional);
+ *   - anything else is quoted only when quotable(), else left out.
+ * SRS addresses (local parts full of '=') thus show as "@forwarder".
+ */
 static char *
 ar_pvalue(const char *s)
 {
-	char *clean = sanitize(s), *r;
+	char *clean = sanitize(s), *at, *r;
 
-	if (ar_is_token(clean) || is_plain_address(clean))
+	if (ar_is_token(clean))
 		return clean;
-	r = quoted_string(clean);
+	at = strrchr(clean, '@');
+	if (at != NULL && is_domain_name(at + 1)) {
+		if (at == clean || (is_dot_atom(clean, (size_t)(at - clean)) &&
+		    memchr(clean, '=', (size_t)(at - clean)) == NULL))
+			return clean;
+		r = xstrdup(at);
+		free(clean);
+		return r;
+	}
+	r = quotable(clean) ? quoted_string(clean) : NULL;
 	free(clean);
 	return r;
 }
 
-/* Received-SPF key-value (RFC 7208 9.1): dot-atom / quoted-string. */
+/* Received-SPF key-value (RFC 7208 9.1): dot-atom / quoted-string.  A
+ * dot-atom holding '=' is quoted, and in the quoted-string every '=' is
+ * the quoted-pair "\\=" (the same character to an RFC 5322 parser): no
+ * sender-chosen text then reads as "key=value" or "spf=pass" to a regex
+ * or a splitter at ';' (issue 8). */
 static char *
 spf_value(const char *s)
 {
 	char *clean = sanitize(s), *r;
 
-	if (is_dot_atom(clean, strlen(clean)))
+	if (is_dot_atom(clean, strlen(clean)) && strchr(clean, '=') == NULL)
 		return clean;
 	r = quoted_string(clean);
 	free(clean);
 	return r;
 }
 
-/* A comment "(text)" (RFC 5322 3.2.2) with '(', ')' and '\' escaped as
- * quoted-pairs, so it always closes where we close it. */
+/* A comment "(text)" (RFC 5322 3.2.2) that always closes where we close
+ * it, and that a regex or a naive parser cannot misread (issue 8): reasons
+ * and the Received-SPF comment carry sender-chosen text (addresses, HELO
+ * names, record text).  '(' and ')' become '[' and ']' (a quoted-pair
+ * "\(" is valid but leaves the parentheses unbalanced to a reader that
+ * counts them), ';' becomes ',' (readers split results at ';'), '\' is a
+ * quoted-pair, and an '=' followed by a non-space is the quoted-pair
+ * "\=", so no "word=word" (dkim=pass) appears. */
 static char *
 comment(const char *s)
 {
@@ -234,9 +293,18 @@ comment(const char *s)
 
 	buf_addc(&b, '(');
 	for (p = clean; *p; p++) {
-		if (*p == '(' || *p == ')' || *p == '\\')
-			buf_addc(&b, '\\');
-		buf_addc(&b, *p);
+		if (*p == '(')
+			buf_addc(&b, '[');
+		else if (*p == ')')
+			buf_addc(&b, ']');
+		else if (*p == ';')
+			buf_addc(&b, ',');
+		else {
+			if (*p == '\\' ||
+			    (*p == '=' && p[1] != ' ' && p[1] != '\0'))
+				buf_addc(&b, '\\');
+			buf_addc(&b, *p);
+		}
 	}
 	buf_addc(&b, ')');
 	free(clean);
@@ -329,15 +397,19 @@ ar_prop(struct ar *a, const char *ptype, const char *property,
 {
 	struct ar_resinfo *ri;
 	struct ar_prop *p;
+	char *v;
 
 	if (a->n == 0 || value == NULL)
+		return;
+	/* NULL: a value that cannot be written safely is left out */
+	if ((v = ar_pvalue(value)) == NULL)
 		return;
 	ri = &a->ri[a->n - 1];
 	ri->props = xreallocarray(ri->props, ri->nprops + 1, sizeof *ri->props);
 	p = &ri->props[ri->nprops++];
 	p->ptype = keyword(ptype);
 	p->property = keyword(property);
-	p->value = ar_pvalue(value);
+	p->value = v;
 }
 
 size_t

@@ -4,10 +4,16 @@
  * Authentication-Results (RFC 8601) and Received-SPF (RFC 7208 9.1).
  *
  * Safety rule: no byte taken from a message or the command line can add a
- * result, a property or a header field.  Values that are not RFC 8601
- * tokens (or dot-atoms, for Received-SPF) are written as quoted-strings with
- * '"' and '\' escaped; CR, LF and other control bytes are replaced by a
- * space; reasons go in comments with '(', ')' and '\' escaped.
+ * result, a property or a header field, nor read as a result to a regex
+ * such as "dkim=pass" (issue 8).  CR, LF and other control bytes become a
+ * space, non-ASCII bytes '?'.  Property values (RFC 8601 pvalue): tokens
+ * as they are; an address "local@domain" only when the local part is a
+ * dot-atom without '=', else "@domain" (the local part is optional in
+ * the RFC 8601 2.2 pvalue grammar); other values quoted only when they hold no '=', ';', space, quote or parenthesis,
+ * else the property is left out (ar_prop() adds nothing).  Received-SPF
+ * values: dot-atoms without '=' as they are, else quoted-strings with
+ * '"', '\' and '=' as quoted-pairs.  Comments: '(' ')' become '[' ']', ';'
+ * becomes ',', '\' and an '=' before a non-space are quoted-pairs.
  * Generated fields are folded at AR_FOLD_COLUMN columns.
  */
 #ifndef COMMON_RESULT_H
@@ -117,8 +123,8 @@ int ar_write_stripped(struct msg *m, FILE *f, uint64_t from,
 
 /* Received-SPF (RFC 7208 9.1):
  *   Received-SPF: RESULT (COMMENT) key=value; key=value; ...
- * Keys with a NULL value are left out.  Values that are not dot-atoms are
- * quoted.  When fold is false the field is one line (spfquery's line 3)
+ * Keys with a NULL value are left out.  Values that are not dot-atoms (or
+ * hold '=') are quoted, '=' as the quoted-pair "\=".  When fold is false the field is one line (spfquery's line 3)
  * without a line ending; otherwise folded and ending with eol. */
 struct ar_spf {
 	enum res result;
@@ -137,7 +143,8 @@ char *ar_received_spf(const struct ar_spf *s, bool fold, const char *eol);
 
 /* Helpers the writers use, exported for tests and other fields:
  * ar_is_token: RFC 2045 token (RFC 8601 value) check.
- * ar_quote: the value as a token if it is one, else a quoted-string.
+ * ar_quote: the value as a token if it is one, else a quoted-string ('='
+ * a quoted-pair there too).
  * Both return / take NUL-terminated strings; ar_quote's result is freed by
  * the caller. */
 bool ar_is_token(const char *s);

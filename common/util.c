@@ -4,11 +4,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -244,6 +247,65 @@ util_wipe(void *p, size_t n)
 		*v++ = 0;
 }
 
+char *
+util_read_file(const char *path, size_t max, size_t *len,
+    enum util_file_error *why)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	char chunk[4096];
+	ssize_t r;
+	int fd, e;
+
+	*why = UTIL_FILE_ERRNO;
+	/* O_NONBLOCK: opening a FIFO with no writer would block in open()
+	 * itself; the fstat() below then refuses it before any read. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		*why = UTIL_FILE_NOT_REGULAR;
+		goto fail;
+	}
+	if ((uintmax_t)st.st_size > (uintmax_t)max) {
+		*why = UTIL_FILE_TOO_LARGE;
+		goto fail;
+	}
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		/* the file can grow after fstat(): the cap holds anyway */
+		if (b.len + (size_t)r > max) {
+			*why = UTIL_FILE_TOO_LARGE;
+			goto fail;
+		}
+		buf_add(&b, chunk, (size_t)r);
+	}
+	util_wipe(chunk, sizeof(chunk));
+	close(fd);
+	*why = UTIL_FILE_OK;
+	*len = b.len;
+	if (b.data == NULL)
+		buf_add(&b, "", 0); /* an empty file: "" */
+	return b.data;
+fail:
+	e = errno;
+	util_wipe(chunk, sizeof(chunk));
+	if (b.data != NULL)
+		util_wipe(b.data, b.len);
+	buf_free(&b);
+	close(fd);
+	errno = e;
+	return NULL;
+}
+
 void
 util_set_program(const char *name)
 {
@@ -256,15 +318,93 @@ util_program(void)
 	return program;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629 4: no
+ * overlong forms, no surrogates, nothing over U+10FFFF), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned long cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	if (cp <= 0x9f) /* C1 controls (2-byte forms of U+0080..U+009F) */
+		return 0;
+	return len;
+}
+
+char *
+util_escape(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf b = BUF_INIT;
+	size_t i = 0, n;
+
+	buf_add(&b, "", 0);
+	while (i < len) {
+		unsigned char c = p[i];
+		if (c >= 0x20 && c < 0x7f) {
+			buf_addc(&b, (char)c);
+			i++;
+		} else if (c == '\n') {
+			buf_adds(&b, "\\n");
+			i++;
+		} else if (c == '\r') {
+			buf_adds(&b, "\\r");
+			i++;
+		} else if (c == '\t') {
+			buf_adds(&b, "\\t");
+			i++;
+		} else if (c >= 0x80 && (n = utf8_len(p + i, len - i)) > 0) {
+			buf_add(&b, p + i, n);
+			i += n;
+		} else {
+			buf_printf(&b, "\\x%02x", c);
+			i++;
+		}
+	}
+	return buf_detach(&b);
+}
+
+char *
+util_escape_str(const char *s)
+{
+	return util_escape(s, strlen(s));
+}
+
 static void
 vmessage(int err, const char *fmt, va_list ap)
 {
+	char *text, *safe;
+
+	/* The arguments often hold bytes from a message or a file name: a
+	 * newline there would forge a line (a batch summary, say), an ESC
+	 * would drive the terminal.  Escape the whole text (issue 8). */
+	text = xvasprintf(fmt, ap);
+	safe = util_escape_str(text);
 	fflush(stdout);
-	fprintf(stderr, "%s: ", program);
-	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s: %s", program, safe);
 	if (err)
 		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);
+	free(safe);
+	free(text);
 }
 
 #define MESSAGE(cond, err)                                                     \

@@ -63,12 +63,43 @@ char *util_lowercase(char *s); /* in place, ASCII, returns s */
 /* util.c: wipe memory that held key material, in a way the compiler keeps. */
 void util_wipe(void *p, size_t n);
 
+/* util.c: read a small regular file (a private key) whole.  The file is
+ * opened with O_NONBLOCK and checked with fstat() before any read, so a
+ * FIFO or a device (/dev/zero, a terminal) is refused at once instead of
+ * blocking or being read without end; at most max bytes are accepted.
+ * Returns the bytes (NUL added, not counted in *len; the caller wipes and
+ * frees them), or NULL with *why set; for UTIL_FILE_ERRNO errno tells
+ * why.  Chunks read are wiped (key material). */
+enum util_file_error {
+	UTIL_FILE_OK = 0,
+	UTIL_FILE_ERRNO,       /* open/fstat/read failed: see errno */
+	UTIL_FILE_NOT_REGULAR, /* a FIFO, device, directory, socket */
+	UTIL_FILE_TOO_LARGE,   /* more than max bytes */
+};
+char *util_read_file(const char *path, size_t max, size_t *len,
+    enum util_file_error *why);
+
+/* util.c: text for a terminal or a log line, from bytes that may come from
+ * a message, a file name or DNS.  Returns a malloc'd NUL-terminated copy
+ * of s[0..len) in which every byte that could move the cursor, start a
+ * line or drive a terminal is written as an escape: C0 controls (NUL
+ * included) as \n, \r, \t or \xHH, DEL as \x7f, and every byte >= 0x80
+ * that is not part of valid UTF-8 (RFC 3629), or that encodes a C1
+ * control (U+0080..U+009F: 0x9b is CSI to many terminals), as \xHH.
+ * Valid UTF-8 text (RFC 6532 addresses) stays readable.  A backslash is
+ * kept as it is: the escaping is for display (one line, no terminal
+ * control), not reversible.  util_escape_str() takes a C string. */
+char *util_escape(const char *s, size_t len) UTIL_MALLOC;
+char *util_escape_str(const char *s) UTIL_MALLOC;
+
 /* util.c: messages for cmd/ programs.  Text reads "program: detail\n" on
  * stderr; sys* variants append ": strerror(errno)".  die() exits with the
  * given status.  util_set_program() sets "program" (default "senderauth");
  * util_verbosity is raised by -v and lowered by -q; debug() prints only at
  * verbosity >= 1, warn() at >= 0 (so -q silences warnings but never errors
- * printed with error()/die()). */
+ * printed with error()/die()).  Every message goes out through
+ * util_escape(): whatever bytes a message or file name puts in its
+ * arguments, a message is one line on stderr with no terminal control. */
 extern int util_verbosity;
 void util_set_program(const char *name);
 const char *util_program(void);

@@ -120,7 +120,8 @@ like '^domainkeys=permerror \(From domain not within d=\) .*header.from=carol@ex
 printf 'From: Carol <carol@example.org>\r\nSender: Alice <alice@example.com>\r\nSubject: on behalf\r\n\r\nbody\r\n' > "$T/sender"
 run_status 0 "Sender in -d, From outside: no warning" $SIGN --domainkeys < "$T/sender"
 cp "$T/out" "$T/sender.signed"
-is "" "$(cat "$T/err")" "... nothing on stderr"
+# (the 1024-bit test key draws dkimsign's RFC 8301 size warning: not ours)
+is "" "$(grep -v 'recommends at least 2048' "$T/err")" "... no DomainKeys warning on stderr"
 like ';h=from:sender:subject;' "$(dk_field "$T/sender.signed")" "... Sender signed"
 run_status 0 "... verifies" $VERIFY < "$T/sender.signed"
 like '^domainkeys=pass header.d=example.com header.s=rsa header.sender=alice@example.com' \

@@ -77,7 +77,7 @@ is "nope" "$(sed -n 2p "$T/out")" "-default-explanation= is used"
 # --- Received-SPF safety: no input adds a key or a field
 q -i 192.0.2.7 -s user@pass.example.com -H 'x; identity=forged' > "$T/out"
 rs=$(sed -n 3p "$T/out")
-like 'helo="x; identity=forged";' "$rs" "HELO 'x; identity=forged' stays inside its quoted value"
+like 'helo="x; identity\\=forged";' "$rs" "HELO 'x; identity=forged' stays inside its quoted value, '=' a quoted-pair"
 is 1 "$(printf '%s\n' "$rs" | sed 's/"[^"]*"//g' | grep -o 'identity=' | wc -l | tr -d ' ')" "outside quoted values, only one identity= key"
 like 'identity=mailfrom;' "$rs" "the real identity key is intact"
 # With a null sender the HELO becomes the identity (postmaster@HELO); a
@@ -93,12 +93,12 @@ rs=$(sed -n 3p "$T/out")
 is 1 "$(printf '%s\n' "$rs" | sed 's/"[^"]*"//g' | grep -o 'identity=' | wc -l | tr -d ' ')" "hostile sender and receiver: outside quoted values one identity="
 like '^Received-SPF: [a-z]* \(domain of the sender ' "$rs" "hostile sender: the comment says 'the sender'"
 q -i 192.0.2.7 -s 'bounce+u=example.org@pass.example.com' > "$T/out"
-like '\(domain of bounce\+u=example\.org@pass\.example\.com designates' "$(sed -n 3p "$T/out")" "a VERP sender is kept in the comment"
+like '\(domain of bounce\+u\\=example\.org@pass\.example\.com designates' "$(sed -n 3p "$T/out")" "a VERP sender is kept in the comment ('=' a quoted-pair)"
 q -i 192.0.2.7 -s user@pass.example.com -H "$(printf 'x\r\nX-Injected: yes')" > "$T/out"
 is 3 "$(wc -l < "$T/out" | tr -d ' ')" "a CR LF in the HELO adds no line"
 unlike '^X-Injected' "$(cat "$T/out")" "and no header field"
 q -i 192.0.2.7 -s 'a"b\c;d=e@pass.example.com' > "$T/out"
-like 'envelope-from="a\\"b\\\\c;d=e@pass\.example\.com";' "$(sed -n 3p "$T/out")" "quotes and backslashes escaped in envelope-from"
+like 'envelope-from="a\\"b\\\\c;d\\=e@pass\.example\.com";' "$(sed -n 3p "$T/out")" "quotes, backslashes and '=' escaped in envelope-from"
 
 # --- usage errors (64) and the version
 run_status 64 "no --ip: usage error" q -s user@pass.example.com

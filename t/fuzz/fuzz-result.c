@@ -24,18 +24,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NPARTS 8
 
-/* Count the ';' and the words (runs of bytes between WSP, ';' or line breaks)
- * outside quoted-strings and comments; abort on an unterminated
- * quoted-string or comment, or a stray ')'.  A value may hold '=' (atext),
- * but never a space outside quotes, so the word count is the number of
- * "method=result" and "ptype.property=value" items. */
+/* Count the ';', the words (runs of bytes between WSP, ';' or line breaks)
+ * and the '=' outside quoted-strings and comments; abort on an unterminated
+ * quoted-string or comment, or a stray ')'.  A value never holds a space
+ * outside quotes, so the word count is the number of "method=result" and
+ * "ptype.property=value" items; and never an '=' (issue 8: no value reads
+ * as a result), so each of those words holds exactly one.  Inside quotes
+ * every '=' is the quoted-pair "\\=", inside a comment every '=' before a
+ * non-space too: abort on a bare one there. */
 static void
-count_specials(const char *s, size_t *semi, size_t *words)
+count_specials(const char *s, size_t *semi, size_t *words, size_t *eqs)
 {
 	size_t depth = 0;
 	bool quoted = false, inword = false;
 
-	*semi = *words = 0;
+	*semi = *words = *eqs = 0;
 	for (; *s; s++) {
 		if ((quoted || depth > 0) && *s == '\\') {
 			if (s[1] == '\0')
@@ -44,6 +47,11 @@ count_specials(const char *s, size_t *semi, size_t *words)
 		} else if (quoted) {
 			if (*s == '"')
 				quoted = false;
+			else if (*s == '=')
+				abort();
+		} else if (depth > 0 && *s == '=' &&
+		    strchr(" \t\r\n)", s[1]) == NULL) {
+			abort();
 		} else if (*s == '(') {
 			depth++;
 			inword = false;
@@ -59,6 +67,8 @@ count_specials(const char *s, size_t *semi, size_t *words)
 			(*semi)++;
 			inword = false;
 		} else {
+			if (*s == '=')
+				(*eqs)++;
 			if (!inword)
 				(*words)++;
 			inword = true;
@@ -136,7 +146,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy = malloc(size + 1), *parts[NPARTS], *f, *v, *line;
-	size_t np = 0, i, j, nres, nprops_total = 0, semi, nw, nkv;
+	size_t np = 0, i, j, nres, nprops_total = 0, semi, nw, neq, nkv;
 	struct ar *a;
 	struct ar_spf spf;
 	const char *eol;
@@ -156,8 +166,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ar_value_has_authserv_id((const char *)data, size, "");
 
 	v = ar_quote(parts[0]);
-	count_specials(v, &semi, &nw);
-	if (semi != 0 || nw != 1 || (!ar_is_token(v) && v[0] != '"'))
+	count_specials(v, &semi, &nw, &neq);
+	if (semi != 0 || nw != 1 || neq != 0 ||
+	    (!ar_is_token(v) && v[0] != '"'))
 		abort();
 	free(v);
 
@@ -174,8 +185,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    parts[(2 + i + j) % NPARTS]);
 		nprops_total += np_i;
 		line = ar_resinfo_line(a, i);
-		count_specials(line, &semi, &nw);
-		if (semi != 0 || nw != 1 + np_i ||
+		count_specials(line, &semi, &nw, &neq);
+		/* a value that cannot be written safely is left out (issue
+		 * 8), so up to np_i properties; one '=' in each word */
+		if (semi != 0 || nw < 1 || nw > 1 + np_i || neq != nw ||
 		    strpbrk(line, "\r\n") != NULL)
 			abort();
 		free(line);
@@ -189,9 +202,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "%s", f);
 		v = check_field(f, "Authentication-Results", eol, true,
 		    LINE_MAX_RFC5322);
-		count_specials(v, &semi, &nw);
+		count_specials(v, &semi, &nw, &neq);
 		if (semi != (nres ? nres : 1) ||
-		    nw != 1 + (nres ? nres + nprops_total : 1))
+		    (nres == 0 && (nw != 2 || neq != 0)) ||
+		    (nres > 0 && (nw < 1 + nres ||
+		    nw > 1 + nres + nprops_total || neq != nw - 1)))
 			abort();
 		/* Our own field names our authserv-id. */
 		if (printable_ascii(parts[0], 256) &&
@@ -226,8 +241,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    i < 2 ? LINE_MAX_RFC5322 : SIZE_MAX);
 		if (i == 2 && strpbrk(f, "\r\n") != NULL)
 			abort();
-		count_specials(v, &semi, &nw);
-		if (semi != nkv - 1 || nw != 1 + nkv)
+		count_specials(v, &semi, &nw, &neq);
+		if (semi != nkv - 1 || nw != 1 + nkv || neq != nkv)
 			abort();
 		free(v);
 		free(f);

@@ -493,6 +493,33 @@ test_find(void)
 	msg_free(m);
 }
 
+/* msg_fields_by_name(): names grouped case-insensitively, each group
+ * top-down; cached (the same array twice). */
+static void
+test_by_name(void)
+{
+	static const char in[] = "Received: one\nsubject: s\nReceived: two\n"
+	                         "RECEIVED: three\nReceivedX: no\nA: a\n\n";
+	struct msg *m = mem_msg(in, sizeof in - 1, NULL);
+	const size_t *by = msg_fields_by_name(m);
+	static const size_t want[] = {5, 0, 2, 3, 4, 1};
+	size_t i;
+	bool same = true;
+
+	for (i = 0; i < 6; i++)
+		same = same && by[i] == want[i];
+	ok(same, "by name: A, Received x3 top-down, ReceivedX, subject");
+	ok(by == msg_fields_by_name(m), "by name: built once");
+	ok(msg_name_cmp("Received", 8, "rECEIVED", 8) == 0,
+	   "name order: case-insensitive");
+	ok(msg_name_cmp("Receive", 7, "received", 8) < 0,
+	   "name order: prefix first");
+	msg_free(m);
+	m = mem_msg("x\n", 2, NULL);
+	(void)msg_fields_by_name(m); /* no fields: nothing to sort */
+	msg_free(m);
+}
+
 static void
 test_mbox(void)
 {
@@ -1091,6 +1118,7 @@ main(void)
 	test_crlf();
 	test_folding();
 	test_find();
+	test_by_name();
 	test_mbox();
 	test_no_body();
 	test_noheader();

@@ -242,7 +242,7 @@ main(void)
 	struct ar *a;
 	char *s;
 
-	plan(65);
+	plan(70);
 
 	is_string("pass", res_name(RES_PASS), "res_name pass");
 	is_string("temperror", res_name(RES_TEMPERROR), "res_name temperror");
@@ -260,7 +260,7 @@ main(void)
 	ok(!ar_is_token("a;b"), "token: semicolon is not");
 	ok(!ar_is_token(""), "token: empty is not");
 	s = ar_quote("x; dkim=pass");
-	is_string("\"x; dkim=pass\"", s, "quote: semicolon quoted");
+	is_string("\"x; dkim\\=pass\"", s, "quote: semicolon quoted, '=' a quoted-pair");
 	free(s);
 	s = ar_quote("a\"b\\c");
 	is_string("\"a\\\"b\\\\c\"", s, "quote: quote and backslash escaped");
@@ -313,8 +313,9 @@ main(void)
 	s = ar_field(a, "\n");
 	is_int(1, count_fields(s), "injection: still one header field");
 	is_int(1, count_separators(s), "injection: only the authserv-id separator");
-	ok(strstr(s, "\"evil; dkim=pass\";") != NULL, "injection: authserv-id quoted");
-	ok(strstr(s, "(x\\) dkim=pass \\(y)") != NULL, "injection: comment escaped");
+	ok(strstr(s, "\"evil; dkim\\=pass\";") != NULL, "injection: authserv-id quoted");
+	ok(strstr(s, "(x] dkim\\=pass [y)") != NULL, "injection: comment escaped");
+	ok(strstr(s, "dkim=pass") == NULL, "injection: no dkim=pass anywhere");
 	free(s);
 	ar_free(a);
 
@@ -419,14 +420,57 @@ main(void)
 		s = ar_received_spf(&r, false, NULL);
 		is_string("Received-SPF: pass (mybox.example.org: domain of myname@example.com "
 		    "designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1; "
-		    "envelope-from=\"myname@example.com\"; helo=\"x; identity=forged\"; "
+		    "envelope-from=\"myname@example.com\"; helo=\"x; identity\\=forged\"; "
 		    "receiver=mybox.example.org; identity=mailfrom",
 		    s, "Received-SPF unfolded, injected helo quoted");
 		free(s);
 		s = ar_received_spf(&r, true, "\r\n");
 		ok(max_line(s) <= 78, "Received-SPF folded");
 		is_int(1, count_fields(s), "Received-SPF: one field");
-		ok(strstr(s, "identity=forged\";") != NULL, "forged identity inside quotes");
+		ok(strstr(s, "identity\\=forged\";") != NULL, "forged identity inside quotes");
+		free(s);
+	}
+	/* Issue 8: sender-chosen text that looks like a verdict.  Address
+	 * values keep a dot-atom local part without '=' and otherwise show
+	 * only "@domain" (RFC 8601 2.2 pvalue); other values are quoted only when
+	 * the quoted text holds no '=', ';', space, quote or parenthesis,
+	 * else left out. */
+	a = ar_new("id");
+	ar_add(a, "dkim", RES_FAIL, NULL);
+	ar_prop(a, "header", "i", "\"dkim=pass header.d=bank.test x\"@example.com");
+	ar_prop(a, "header", "from", "dkim=pass@example.com");
+	ar_prop(a, "header", "sender", "joe.q@example.com");
+	ar_prop(a, "header", "b", "ab/cd+ef");
+	ar_prop(a, "smtp", "helo", "dkim=pass header.d=bank.test");
+	ar_prop(a, "smtp", "mailfrom", "SRS0=ab=cd=x.test=u@fwd.example");
+	ar_prop(a, "policy", "x", "a@b@dkim=pass");
+	s = ar_resinfo_line(a, 0);
+	is_string("dkim=fail header.i=@example.com header.from=@example.com "
+	    "header.sender=joe.q@example.com header.b=\"ab/cd+ef\" "
+	    "smtp.mailfrom=@fwd.example", s,
+	    "verdict-looking values: @domain, or left out");
+	free(s);
+	ar_free(a);
+	a = ar_new("id");
+	ar_add(a, "spf", RES_NONE, "from x; spf=pass (y) a= b");
+	s = ar_resinfo_line(a, 0);
+	is_string("spf=none (from x, spf\\=pass [y] a= b)", s,
+	    "comment: no ';', no bare '=' token, balanced parentheses");
+	free(s);
+	ar_free(a);
+	{
+		struct ar_spf r = {
+		    .result = RES_FAIL,
+		    .comment = "mx: domain of \"spf=pass; x\"@example.com does not designate",
+		    .envelope_from = "\"spf=pass; x\"@example.com",
+		    .helo = "a=pass",
+		};
+		s = ar_received_spf(&r, false, NULL);
+		is_string("Received-SPF: fail (mx: domain of \"spf\\=pass, x\"@example.com "
+		    "does not designate) envelope-from=\"\\\"spf\\=pass; x\\\"@example.com\"; "
+		    "helo=\"a\\=pass\"", s, "Received-SPF: every '=' of a value encoded");
+		ok(strstr(s, "spf=pass") == NULL && strstr(s, "a=pass") == NULL,
+		    "Received-SPF: nothing reads as a result");
 		free(s);
 	}
 	test_strip();

@@ -14,7 +14,7 @@ main(void)
 	char *s;
 	int i;
 
-	plan(12);
+	plan(22);
 	buf_adds(&b, "abc");
 	buf_addc(&b, 'd');
 	buf_printf(&b, "%d", 42);
@@ -44,6 +44,33 @@ main(void)
 	free(s);
 	s = xmemdup("a\0b", 3);
 	ok(s[0] == 'a' && s[1] == '\0' && s[2] == 'b' && s[3] == '\0', "xmemdup keeps NUL");
+	free(s);
+
+	/* util_escape (issue 8): one line, no terminal control. */
+#define ESC_IS(in, want, what)                                            \
+	do {                                                                   \
+		s = util_escape(in, sizeof(in) - 1);                                      \
+		is_string(want, s, what);                                      \
+		free(s);                                                       \
+	} while (0)
+	ESC_IS("plain text, with \\ kept", "plain text, with \\ kept",
+	    "escape: printable ASCII and backslash unchanged");
+	ESC_IS("a\r\nb\tc", "a\\r\\nb\\tc", "escape: CR LF TAB by name");
+	ESC_IS("a\0b\033[2J\177", "a\\x00b\\x1b[2J\\x7f",
+	    "escape: NUL, ESC, DEL as \\xHH");
+	ESC_IS("caf\303\251 \342\202\254 \360\237\230\200",
+	    "caf\303\251 \342\202\254 \360\237\230\200",
+	    "escape: valid UTF-8 (2, 3, 4 bytes) kept");
+	ESC_IS("\302\233x\302\240", "\\xc2\\x9bx\302\240",
+	    "escape: C1 control (CSI) escaped, U+00A0 kept");
+	ESC_IS("\351t\351", "\\xe9t\\xe9", "escape: Latin-1 bytes escaped");
+	ESC_IS("\300\257\340\200\257",
+	    "\\xc0\\xaf\\xe0\\x80\\xaf", "escape: overlong forms escaped");
+	ESC_IS("\355\240\200", "\\xed\\xa0\\x80",
+	    "escape: UTF-16 surrogate escaped");
+	ESC_IS("\342\202", "\\xe2\\x82", "escape: truncated sequence escaped");
+	s = util_escape_str("");
+	is_string("", s, "escape: empty string");
 	free(s);
 	return 0;
 }
