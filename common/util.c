@@ -220,14 +220,6 @@ util_strcaseeq(const char *a, const char *b)
 	return util_strcaseeq_n(a, strlen(a), b, strlen(b));
 }
 
-bool
-util_has_prefix_ci(const char *s, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return len >= n && util_strcaseeq_n(s, n, prefix, n);
-}
-
 char *
 util_lowercase(char *s)
 {
@@ -430,14 +422,6 @@ warn(const char *fmt, ...)
 }
 
 void
-syswarn(const char *fmt, ...)
-{
-	int e = errno;
-
-	MESSAGE(util_verbosity >= 0, e);
-}
-
-void
 error(const char *fmt, ...)
 {
 	MESSAGE(1, 0);
@@ -449,27 +433,4 @@ syserror(const char *fmt, ...)
 	int e = errno;
 
 	MESSAGE(1, e);
-}
-
-void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage(0, fmt, ap);
-	va_end(ap);
-	exit(status);
-}
-
-void
-sysdie(int status, const char *fmt, ...)
-{
-	int e = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage(e, fmt, ap);
-	va_end(ap);
-	exit(status);
 }

@@ -1,10 +1,19 @@
 /*
- * util: out-of-memory-fatal allocators, a growable byte buffer, and the
- * warn/die message family used by the programs in cmd/.
+ * util: out-of-memory-fatal allocators, a growable byte buffer, small
+ * string and file helpers, and the message functions (debug, warn, error,
+ * syserror) of the programs in cmd/.
  *
- * Modules in common/ use the allocators and struct buf; they never call
- * warn()/die() themselves (common/ never prints): only the x-allocators
- * print and exit, on out-of-memory, as DESIGN.md allows.
+ * What prints and exits: the x-allocators print one line and exit 70 on
+ * out-of-memory, as DESIGN.md allows, and may be called from anywhere.
+ * The message functions at the end print to stderr and never exit; they
+ * are the programs' (cmd/ only, with common/cli.h's helpers): no module
+ * in common/ calls them, since common/ never prints.  Nothing else here
+ * prints or exits.
+ *
+ * Ownership: every char * returned is malloc'd and the caller frees it;
+ * struct buf owns its data until buf_detach() or buf_free().  Failure is
+ * reported as NULL plus a reason (util_read_file: an enum and errno,
+ * because each caller maps them to its own exit status and words).
  */
 #ifndef COMMON_UTIL_H
 #define COMMON_UTIL_H
@@ -57,7 +66,6 @@ char *buf_detach(struct buf *b); /* returns data ("" if empty), resets */
 /* util.c: small string helpers (ASCII only: protocol text is ASCII). */
 bool util_strcaseeq_n(const char *a, size_t alen, const char *b, size_t blen);
 bool util_strcaseeq(const char *a, const char *b);
-bool util_has_prefix_ci(const char *s, size_t len, const char *prefix);
 char *util_lowercase(char *s); /* in place, ASCII, returns s */
 
 /* util.c: wipe memory that held key material, in a way the compiler keeps. */
@@ -92,12 +100,13 @@ char *util_read_file(const char *path, size_t max, size_t *len,
 char *util_escape(const char *s, size_t len) UTIL_MALLOC;
 char *util_escape_str(const char *s) UTIL_MALLOC;
 
-/* util.c: messages for cmd/ programs.  Text reads "program: detail\n" on
- * stderr; sys* variants append ": strerror(errno)".  die() exits with the
- * given status.  util_set_program() sets "program" (default "senderauth");
+/* util.c: messages, for cmd/ only (they print; see the top).  Text reads
+ * "program: detail\n" on stderr; syserror() appends ": strerror(errno)".
+ * None exits: the program returns its status from main().
+ * util_set_program() sets "program" (default "senderauth");
  * util_verbosity is raised by -v and lowered by -q; debug() prints only at
  * verbosity >= 1, warn() at >= 0 (so -q silences warnings but never errors
- * printed with error()/die()).  Every message goes out through
+ * printed with error()).  Every message goes out through
  * util_escape(): whatever bytes a message or file name puts in its
  * arguments, a message is one line on stderr with no terminal control. */
 extern int util_verbosity;
@@ -105,10 +114,7 @@ void util_set_program(const char *name);
 const char *util_program(void);
 void debug(const char *fmt, ...) UTIL_PRINTF(1, 2);
 void warn(const char *fmt, ...) UTIL_PRINTF(1, 2);
-void syswarn(const char *fmt, ...) UTIL_PRINTF(1, 2);
 void error(const char *fmt, ...) UTIL_PRINTF(1, 2);
 void syserror(const char *fmt, ...) UTIL_PRINTF(1, 2);
-void die(int status, const char *fmt, ...) UTIL_PRINTF(2, 3) UTIL_NORETURN;
-void sysdie(int status, const char *fmt, ...) UTIL_PRINTF(2, 3) UTIL_NORETURN;
 
 #endif

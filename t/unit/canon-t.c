@@ -146,6 +146,16 @@ body_offset(const char *msg, size_t len)
 	return len;
 }
 
+/* A DomainKey-Signature field: its name, case-insensitively. */
+static bool
+is_dk_field(const char *f, size_t n)
+{
+	static const char name[] = "DomainKey-Signature:";
+
+	return n >= sizeof(name) - 1 &&
+	    util_strcaseeq_n(f, sizeof(name) - 1, name, sizeof(name) - 1);
+}
+
 /* The next header field starting at *p (with continuation lines, with its
  * CRLF); returns its length, 0 at the end of the header. */
 static size_t
@@ -602,7 +612,7 @@ test_domainkeys_gmail(void)
 		if (n == 0)
 			break;
 		f = msg + s;
-		if (util_has_prefix_ci(f, n, "DomainKey-Signature:")) {
+		if (is_dk_field(f, n)) {
 			after = 1;
 			bp = strstr(f, "b=JOYJ");
 			bval = xstrndup(bp + 2, strcspn(bp + 2, "\r\n;"));
@@ -634,7 +644,7 @@ test_domainkeys_gmail(void)
 		n = next_field(msg, hdr, &p);
 		if (n == 0)
 			break;
-		if (util_has_prefix_ci(msg + s, n, "DomainKey-Signature:"))
+		if (is_dk_field(msg + s, n))
 			after = 1;
 		else if (after)
 			canon_header(CANON_DK_NOFWS, msg + s, n, &data);
