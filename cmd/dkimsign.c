@@ -261,23 +261,25 @@ write_signed(struct msg *m, char **fields, size_t n)
 	return msg_write_range(m, stdout, mlen, msg_size(m));
 }
 
-int
-main(int argc, char **argv)
-{
-	poptContext pc;
-	struct dkim_sign_conf *conf = NULL;
-	struct crypto_privkey **keys = NULL;
-	struct msg *m = NULL;
-	enum msg_status mst;
-	enum canon_alg hc = CANON_RELAXED, bc = CANON_RELAXED;
-	enum canon_alg dkc = CANON_DK_NOFWS;
-	char **headers = NULL, **fields = NULL, *err = NULL;
-	size_t nheaders = 0, npairs, nconf = 0, i;
-	int64_t timestamp, expire = 0;
-	int rc, status = 0;
+/* What the options ask for: one signing configuration per -s/-k pair,
+ * then the DomainKeys one (--domainkeys) last, so its field is written
+ * right above the fields it signs (RFC 4870 3.5.6). */
+struct job {
+	struct dkim_sign_conf *conf;
+	size_t nconf;
+	size_t npairs;
+	struct crypto_privkey **keys; /* one per pair */
+	char **headers;               /* -h, split */
+	size_t nheaders;
+};
 
-	cli_init("dkimsign");
-	pc = poptGetContext("dkimsign", argc, (const char **)argv, options, 0);
+/* The poptGetNextOpt() loop: the repeatable options are collected in
+ * order.  Returns CLI_RUN or the exit status. */
+static int
+parse_options(poptContext pc)
+{
+	int rc;
+
 	while ((rc = poptGetNextOpt(pc)) >= 0) {
 		const char *arg = poptGetOptArg(pc);
 		switch (rc) {
@@ -298,166 +300,260 @@ main(int argc, char **argv)
 		}
 		free((void *)arg);
 	}
-	cli_check_options(pc, rc);
+	return cli_check_options(pc, rc);
+}
+
+/* The required options and how many of each (dkimsign(1) SYNOPSIS). */
+static int
+check_counts(poptContext pc)
+{
 	if (poptPeekArg(pc) != NULL)
-		cli_usage_error(pc, "unexpected argument: %s", poptPeekArg(pc));
+		return cli_usage_error(pc, "unexpected argument: %s",
+		    poptPeekArg(pc));
 	if (ndomains == 0 || nselectors == 0 || nkeyfiles == 0)
-		cli_usage_error(pc, "%s", "-d DOMAIN, -s SELECTOR and -k KEYFILE "
-		    "are required");
+		return cli_usage_error(pc, "%s", "-d DOMAIN, -s SELECTOR and "
+		    "-k KEYFILE are required");
 	if (nselectors != nkeyfiles)
-		cli_usage_error(pc, "%s", "give one -k KEYFILE per -s SELECTOR");
-	npairs = nselectors;
-	if (ndomains != 1 && ndomains != npairs)
-		cli_usage_error(pc, "%s", "give one -d DOMAIN, or one per "
-		    "-s/-k pair");
+		return cli_usage_error(pc, "%s", "give one -k KEYFILE per -s "
+		    "SELECTOR");
+	if (ndomains != 1 && ndomains != nselectors)
+		return cli_usage_error(pc, "%s", "give one -d DOMAIN, or one "
+		    "per -s/-k pair");
+	return CLI_RUN;
+}
+
+/* Check the option values and fill j->conf (keys come later).  Returns
+ * CLI_RUN or EX_USAGE. */
+static int
+check_options(poptContext pc, struct job *j)
+{
+	enum canon_alg hc = CANON_RELAXED, bc = CANON_RELAXED;
+	enum canon_alg dkc = CANON_DK_NOFWS;
+	int64_t timestamp, expire = 0;
+	char *err = NULL;
+	size_t i;
+	int st;
+
+	if ((st = check_counts(pc)) != CLI_RUN)
+		return st;
 	if (opt_alg != NULL && strcmp(opt_alg, "rsa-sha256") != 0 &&
 	    strcmp(opt_alg, "ed25519-sha256") != 0)
-		cli_usage_error(pc, "-a %s: %s", opt_alg,
+		return cli_usage_error(pc, "-a %s: %s", opt_alg,
 		    strcmp(opt_alg, "rsa-sha1") == 0 ?
 		    "refused, RFC 8301 forbids rsa-sha1" :
 		    "not rsa-sha256 or ed25519-sha256");
 	if (opt_canon != NULL && parse_canon(opt_canon, &hc, &bc) < 0)
-		cli_usage_error(pc, "-c %s: not simple or relaxed, or "
+		return cli_usage_error(pc, "-c %s: not simple or relaxed, or "
 		    "HEADER/BODY of those", opt_canon);
 	if (opt_dk_canon != NULL && canon_parse(opt_dk_canon,
 	    strlen(opt_dk_canon), 1, &dkc) < 0)
-		cli_usage_error(pc, "--domainkeys=%s: not nofws or simple (RFC "
-		    "4870 3.4)", opt_dk_canon);
+		return cli_usage_error(pc, "--domainkeys=%s: not nofws or "
+		    "simple (RFC 4870 3.4)", opt_dk_canon);
 	timestamp = (int64_t)time(NULL);
 	if (opt_time != NULL && parse_time(opt_time, &timestamp) < 0)
-		cli_usage_error(pc, "-t %s: not a Unix time", opt_time);
+		return cli_usage_error(pc, "-t %s: not a Unix time", opt_time);
 	if (opt_expire != NULL && (parse_time(opt_expire, &expire) < 0 ||
 	    expire == 0))
-		cli_usage_error(pc, "-x %s: not a positive number of seconds",
-		    opt_expire);
+		return cli_usage_error(pc, "-x %s: not a positive number of "
+		    "seconds", opt_expire);
 	if (opt_headers != NULL)
-		headers = split_headers(opt_headers, &nheaders);
+		j->headers = split_headers(opt_headers, &j->nheaders);
 
-	/* the DomainKeys configuration, if any, comes last: its field is
-	 * then written right above the fields it signs (RFC 4870 3.5.6) */
-	nconf = npairs + (opt_dk ? 1 : 0);
-	conf = xcalloc(nconf, sizeof(*conf));
-	keys = xcalloc(npairs, sizeof(*keys));
-	for (i = 0; i < npairs; i++) {
-		conf[i].domain = domains[ndomains == 1 ? 0 : i];
-		conf[i].selector = selectors[i];
-		conf[i].hcanon = hc;
-		conf[i].bcanon = bc;
-		conf[i].headers = (const char *const *)headers;
-		conf[i].nheaders = nheaders;
-		conf[i].oversign = opt_oversign != 0;
-		conf[i].body_length = opt_length != 0;
-		conf[i].identity = opt_identity;
-		conf[i].timestamp = timestamp;
-		conf[i].expire = expire;
-		if (dkim_sign_conf_check(&conf[i], &err) < 0)
-			cli_usage_error(pc, "%s", err);
-	}
-	if (opt_dk) {
-		struct dkim_sign_conf *dk = &conf[npairs];
-		dk->kind = DKIM_KIND_DOMAINKEYS;
-		dk->hcanon = dk->bcanon = dkc;
-		dk->headers = (const char *const *)headers;
-		dk->nheaders = nheaders;
-		/* domain, selector and key: the first RSA pair, once the
-		 * keys are loaded */
-	}
-	poptFreeContext(pc);
+	j->npairs = nselectors;
+	j->nconf = j->npairs + (opt_dk ? 1 : 0);
+	j->conf = xcalloc(j->nconf, sizeof(*j->conf));
+	j->keys = xcalloc(j->npairs, sizeof(*j->keys));
+	for (i = 0; i < j->nconf; i++) {
+		struct dkim_sign_conf *c = &j->conf[i];
 
-	/* Keys are loaded before any mail is read; a failure is remembered
-	 * and the message is still copied through (DESIGN.md). */
-	crypto_init();
-	for (i = 0; i < npairs && status == 0; i++) {
-		status = load_key(keyfiles[i], &keys[i]);
-		if (status != 0)
+		c->headers = (const char *const *)j->headers;
+		c->nheaders = j->nheaders;
+		if (i == j->npairs) {
+			/* DomainKeys: domain, selector and key are the
+			 * first RSA pair's, once the keys are loaded */
+			c->kind = DKIM_KIND_DOMAINKEYS;
+			c->hcanon = c->bcanon = dkc;
 			break;
-		conf[i].key = keys[i];
+		}
+		c->domain = domains[ndomains == 1 ? 0 : i];
+		c->selector = selectors[i];
+		c->hcanon = hc;
+		c->bcanon = bc;
+		c->oversign = opt_oversign != 0;
+		c->body_length = opt_length != 0;
+		c->identity = opt_identity;
+		c->timestamp = timestamp;
+		c->expire = expire;
+		if (dkim_sign_conf_check(c, &err) < 0) {
+			st = cli_usage_error(pc, "%s", err);
+			free(err);
+			return st;
+		}
+	}
+	return CLI_RUN;
+}
+
+/* Load every key before any mail is read (dkimsign(1): a key that cannot
+ * be used is a configuration error).  Returns 0 or the exit status. */
+static int
+load_keys(struct job *j)
+{
+	size_t i;
+	int status;
+
+	crypto_init();
+	for (i = 0; i < j->npairs; i++) {
+		status = load_key(keyfiles[i], &j->keys[i]);
+		if (status != 0)
+			return status;
+		j->conf[i].key = j->keys[i];
 		if (opt_alg != NULL &&
-		    (crypto_privkey_type(keys[i]) == CRYPTO_KEY_ED25519) !=
+		    (crypto_privkey_type(j->keys[i]) == CRYPTO_KEY_ED25519) !=
 		    (strcmp(opt_alg, "ed25519-sha256") == 0)) {
 			error("%s: the key does not suit -a %s", keyfiles[i],
 			    opt_alg);
-			status = EX_CONFIG;
+			return EX_CONFIG;
 		}
 	}
-	if (status == 0 && opt_dk) {
-		/* DomainKeys is rsa-sha1 only (RFC 4870 3.3 a=) */
-		for (i = 0; i < npairs; i++)
-			if (crypto_privkey_type(keys[i]) == CRYPTO_KEY_RSA)
-				break;
-		if (i == npairs) {
-			error("--domainkeys: no RSA key among the -k files "
-			    "(DomainKeys is rsa-sha1 only)");
-			status = EX_CONFIG;
-		} else {
-			conf[npairs].domain = conf[i].domain;
-			conf[npairs].selector = conf[i].selector;
-			conf[npairs].key = keys[i];
-		}
+	if (!opt_dk)
+		return 0;
+	/* DomainKeys is rsa-sha1 only (RFC 4870 3.3 a=) */
+	for (i = 0; i < j->npairs; i++)
+		if (crypto_privkey_type(j->keys[i]) == CRYPTO_KEY_RSA)
+			break;
+	if (i == j->npairs) {
+		error("--domainkeys: no RSA key among the -k files "
+		    "(DomainKeys is rsa-sha1 only)");
+		return EX_CONFIG;
 	}
+	j->conf[j->npairs].domain = j->conf[i].domain;
+	j->conf[j->npairs].selector = j->conf[i].selector;
+	j->conf[j->npairs].key = j->keys[i];
+	return 0;
+}
 
-	m = msg_read_fd(STDIN_FILENO, &mst);
-	if (m == NULL) {
-		syserror("reading the message");
-		status = EX_NOINPUT;
-		goto out;
-	}
-	if (status == 0 && msg_status(m) != MSG_OK) {
+/* A message that can be signed: a header section as every verifier reads
+ * it, with a From field.  Returns 0 or the exit status. */
+static int
+check_message(struct msg *m)
+{
+	if (msg_status(m) != MSG_OK) {
 		error("input: %s", msg_status_text(msg_status(m)));
-		status = msg_status(m) == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
+		return msg_status(m) == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
 	}
-	if (status == 0 && msg_header_malformed(m)) {
+	if (msg_header_malformed(m)) {
 		/* Verifiers disagree on what such a header is (dkimpy
 		 * refuses it, Mail::DKIM reads fields below the line, we
 		 * give permerror): a signature could not verify anywhere. */
 		error("input: a header line without a colon before the empty "
 		    "line (RFC 5322 2.2)");
-		status = EX_DATAERR;
+		return EX_DATAERR;
 	}
-	if (status == 0 && msg_find_field(m, "from", 0) < 0) {
+	if (msg_find_field(m, "from", 0) < 0) {
 		error("input: no From field (RFC 6376 5.4: From must be "
 		    "signed)");
-		status = EX_DATAERR;
+		return EX_DATAERR;
 	}
-	if (status == 0 && opt_dk)
-		warn_sending_address(m, conf[npairs].domain);
-	if (status == 0 && dkim_sign(m, conf, nconf, &fields, &err) < 0) {
-		/* A key file can load and still be damaged (a wrong private
-		 * exponent): the signature check in crypto_sign() refuses
-		 * it.  Name the key and call it a configuration error. */
-		for (i = 0; i < npairs; i++)
-			if (crypto_privkey_selftest(keys[i], NULL) < 0)
-				break;
-		if (i < npairs) {
-			error("%s: the key cannot make a valid signature "
-			    "(damaged key file?)", keyfiles[i]);
-			status = EX_CONFIG;
-		} else {
-			error("signing: %s", err);
-			status = EX_SOFTWARE;
-		}
-		free(err);
+	return 0;
+}
+
+/* Sign m: *fields gets one field per configuration.  Returns 0 or the
+ * exit status. */
+static int
+sign(struct job *j, struct msg *m, char ***fields)
+{
+	char *err = NULL;
+	size_t i;
+	int status;
+
+	if (opt_dk)
+		warn_sending_address(m, j->conf[j->npairs].domain);
+	if (dkim_sign(m, j->conf, j->nconf, fields, &err) == 0)
+		return 0;
+	/* A key file can load and still be damaged (a wrong private
+	 * exponent): the signature check in crypto_sign() refuses it.  Name
+	 * the key and call it a configuration error. */
+	for (i = 0; i < j->npairs; i++)
+		if (crypto_privkey_selftest(j->keys[i], NULL) < 0)
+			break;
+	if (i < j->npairs) {
+		error("%s: the key cannot make a valid signature (damaged key "
+		    "file?)", keyfiles[i]);
+		status = EX_CONFIG;
+	} else {
+		error("signing: %s", err);
+		status = EX_SOFTWARE;
 	}
-	if (status == 0) {
-		if (write_signed(m, fields, nconf) < 0) {
-			syserror("writing the output");
-			status = EX_IOERR;
-		}
-	} else if (msg_write_all(m, stdout) < 0) {
+	free(err);
+	return status;
+}
+
+/* Load the keys, read the message, sign it and write it out; whatever
+ * fails after the options were accepted, the message is still copied
+ * through unchanged (DESIGN.md "Nothing is lost"). */
+static int
+run(struct job *j)
+{
+	struct msg *m;
+	enum msg_status mst;
+	char **fields = NULL;
+	int status, wrote;
+
+	status = load_keys(j);
+	m = msg_read_fd(STDIN_FILENO, &mst);
+	if (m == NULL) {
+		syserror("reading the message");
+		return EX_NOINPUT;
+	}
+	if (status == 0)
+		status = check_message(m);
+	if (status == 0)
+		status = sign(j, m, &fields);
+	if (status == 0)
+		wrote = write_signed(m, fields, j->nconf);
+	else
+		wrote = msg_write_all(m, stdout);
+	if (wrote < 0) {
 		syserror("writing the output");
 		status = EX_IOERR;
 	}
-	status = cli_finish_output(status);
-out:
-	dkim_fields_free(fields, nconf);
+	dkim_fields_free(fields, j->nconf);
 	msg_free(m);
-	for (i = 0; i < npairs; i++)
-		crypto_privkey_free(keys[i]);
-	free(keys);
-	free(conf);
-	for (i = 0; i < nheaders; i++)
-		free(headers[i]);
-	free(headers);
+	return cli_finish_output(status);
+}
+
+static void
+job_free(struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->npairs; i++)
+		crypto_privkey_free(j->keys[i]);
+	free(j->keys);
+	free(j->conf);
+	for (i = 0; i < j->nheaders; i++)
+		free(j->headers[i]);
+	free(j->headers);
+}
+
+/* dkimsign(1): parse the options, check them, then load the keys, read
+ * the message, sign it and write it. */
+int
+main(int argc, char **argv)
+{
+	poptContext pc;
+	struct job j = {0};
+	int status;
+
+	cli_init("dkimsign");
+	pc = poptGetContext("dkimsign", argc, (const char **)argv, options, 0);
+	status = parse_options(pc);
+	if (status == CLI_RUN)
+		status = check_options(pc, &j);
+	poptFreeContext(pc);
+	if (status == CLI_RUN)
+		status = run(&j);
+	job_free(&j);
 	free(opt_dk_canon);
 	cli_free();
 	return status;

@@ -587,14 +587,81 @@ out:
 	return status;
 }
 
+/* -d and -s: required, and together a DNS name (RFC 6376 3.6.2.1).
+ * Returns CLI_RUN or EX_USAGE. */
+static int
+check_names(poptContext ctx)
+{
+	const char *why;
+	size_t n;
+
+	if (poptPeekArg(ctx) != NULL)
+		return cli_usage_error(ctx, "unexpected argument: %s",
+		    poptPeekArg(ctx));
+	if (opt_domain == NULL || opt_selector == NULL)
+		return cli_usage_error(ctx, "both -d DOMAIN and -s SELECTOR "
+		    "are required");
+	/* A trailing dot names the same domain (RFC 1035 5.1). */
+	n = strlen(opt_domain);
+	if (n > 1 && opt_domain[n - 1] == '.')
+		opt_domain[n - 1] = '\0';
+	if (!valid_name(opt_domain, &why))
+		return cli_usage_error(ctx, "-d %s: not a domain name: %s",
+		    opt_domain, why);
+	if (!valid_name(opt_selector, &why))
+		return cli_usage_error(ctx, "-s %s: not a selector: %s",
+		    opt_selector, why);
+	if (strlen(opt_selector) + strlen(DKIM_KEY_LABEL) +
+	    strlen(opt_domain) + 2 > DNS_NAME_MAX)
+		return cli_usage_error(ctx, "%s.%s.%s: longer than %d "
+		    "characters", opt_selector, DKIM_KEY_LABEL, opt_domain,
+		    DNS_NAME_MAX);
+	return CLI_RUN;
+}
+
+/* The options of the mode: --check reads -k; generating takes -t, -b.
+ * Returns CLI_RUN or EX_USAGE. */
+static int
+check_mode_options(poptContext ctx)
+{
+	char *end;
+	unsigned long ul;
+
+	if (opt_check) {
+		if (opt_type != NULL || opt_bits != NULL || opt_testing)
+			return cli_usage_error(ctx, "--check takes no -t, -b "
+			    "or --testing: it reads the key from -k KEYFILE");
+		return CLI_RUN;
+	}
+	if (opt_key != NULL)
+		return cli_usage_error(ctx, "-k is for --check; a new key is "
+		    "written to DIR/SELECTOR.private");
+	if (opt_type != NULL && !util_strcaseeq(opt_type, "rsa") &&
+	    !util_strcaseeq(opt_type, "ed25519"))
+		return cli_usage_error(ctx, "-t %s: key type must be rsa or "
+		    "ed25519", opt_type);
+	if (opt_bits == NULL)
+		return CLI_RUN;
+	if (opt_type != NULL && util_strcaseeq(opt_type, "ed25519"))
+		return cli_usage_error(ctx, "-b is for RSA keys; an Ed25519 "
+		    "key has a fixed size");
+	errno = 0;
+	ul = strtoul(opt_bits, &end, 10);
+	if (errno != 0 || end == opt_bits || *end != '\0' ||
+	    *opt_bits < '0' || *opt_bits > '9' || ul < KEYGEN_RSA_MIN_BITS ||
+	    ul > KEYGEN_RSA_MAX_BITS)
+		return cli_usage_error(ctx, "-b %s: RSA keys must have %d to "
+		    "%d bits (RFC 8301 3.2)", opt_bits, KEYGEN_RSA_MIN_BITS,
+		    KEYGEN_RSA_MAX_BITS);
+	opt_bits_n = (unsigned)ul;
+	return CLI_RUN;
+}
+
+/* dkkeygen(1): parse and check the options, then generate or --check. */
 int
 main(int argc, char **argv)
 {
 	poptContext ctx;
-	const char *why;
-	char *end;
-	unsigned long ul;
-	size_t n;
 	int rc, status;
 
 	cli_init("dkkeygen");
@@ -612,60 +679,16 @@ main(int argc, char **argv)
 		free(*opt);
 		*opt = poptGetOptArg(ctx);
 	}
-	cli_check_options(ctx, rc);
-	if (poptPeekArg(ctx) != NULL)
-		cli_usage_error(ctx, "unexpected argument: %s", poptPeekArg(ctx));
-	if (opt_domain == NULL || opt_selector == NULL)
-		cli_usage_error(ctx, "both -d DOMAIN and -s SELECTOR are required");
-
-	/* A trailing dot names the same domain (RFC 1035 5.1). */
-	n = strlen(opt_domain);
-	if (n > 1 && opt_domain[n - 1] == '.')
-		opt_domain[n - 1] = '\0';
-	if (!valid_name(opt_domain, &why))
-		cli_usage_error(ctx, "-d %s: not a domain name: %s", opt_domain,
-		    why);
-	if (!valid_name(opt_selector, &why))
-		cli_usage_error(ctx, "-s %s: not a selector: %s", opt_selector,
-		    why);
-	if (strlen(opt_selector) + strlen(DKIM_KEY_LABEL) +
-	    strlen(opt_domain) + 2 > DNS_NAME_MAX)
-		cli_usage_error(ctx, "%s.%s.%s: longer than %d characters",
-		    opt_selector, DKIM_KEY_LABEL, opt_domain, DNS_NAME_MAX);
-
-	if (opt_check) {
-		if (opt_type != NULL || opt_bits != NULL || opt_testing)
-			cli_usage_error(ctx, "--check takes no -t, -b or "
-			    "--testing: it reads the key from -k KEYFILE");
-	} else {
-		if (opt_key != NULL)
-			cli_usage_error(ctx, "-k is for --check; a new key is "
-			    "written to DIR/SELECTOR.private");
-		if (opt_type != NULL && !util_strcaseeq(opt_type, "rsa") &&
-		    !util_strcaseeq(opt_type, "ed25519"))
-			cli_usage_error(ctx, "-t %s: key type must be rsa or "
-			    "ed25519", opt_type);
-		if (opt_bits != NULL) {
-			if (opt_type != NULL &&
-			    util_strcaseeq(opt_type, "ed25519"))
-				cli_usage_error(ctx, "-b is for RSA keys; an "
-				    "Ed25519 key has a fixed size");
-			errno = 0;
-			ul = strtoul(opt_bits, &end, 10);
-			if (errno != 0 || end == opt_bits || *end != '\0' ||
-			    *opt_bits < '0' || *opt_bits > '9' ||
-			    ul < KEYGEN_RSA_MIN_BITS ||
-			    ul > KEYGEN_RSA_MAX_BITS)
-				cli_usage_error(ctx, "-b %s: RSA keys must have "
-				    "%d to %d bits (RFC 8301 3.2)", opt_bits,
-				    KEYGEN_RSA_MIN_BITS, KEYGEN_RSA_MAX_BITS);
-			opt_bits_n = (unsigned)ul;
-		}
-	}
+	status = cli_check_options(ctx, rc);
+	if (status == CLI_RUN)
+		status = check_names(ctx);
+	if (status == CLI_RUN)
+		status = check_mode_options(ctx);
 	poptFreeContext(ctx);
-
-	crypto_init();
-	status = opt_check ? check() : generate();
+	if (status == CLI_RUN) {
+		crypto_init();
+		status = opt_check ? check() : generate();
+	}
 	cli_free();
 	free(opt_domain);
 	free(opt_selector);

@@ -317,36 +317,39 @@ out:
 	return status;
 }
 
-int
-main(int argc, const char **argv)
+/* pra(1) OPTIONS: --ip enables the check, --filter and -A need it.
+ * Returns CLI_RUN or EX_USAGE. */
+static int
+check_options(poptContext ctx)
 {
-	poptContext ctx;
-	struct msg *m = NULL;
-	enum msg_status st;
-	int rc, status;
-
-	cli_init("pra");
-	ctx = poptGetContext("pra", argc, argv, options, 0);
-	poptSetOtherOptionHelp(ctx, "[OPTION...] < message");
-	while ((rc = poptGetNextOpt(ctx)) > 0)
-		;
-	cli_check_options(ctx, rc);
 	if (poptPeekArg(ctx) != NULL)
-		cli_usage_error(ctx, "the message is read from stdin; no operands");
+		return cli_usage_error(ctx, "the message is read from stdin; "
+		    "no operands");
 	if (opt_ip == NULL && (opt_filter || opt_helo || opt_authserv))
-		cli_usage_error(ctx, "--filter, --helo and -A need --ip");
+		return cli_usage_error(ctx, "--filter, --helo and -A need "
+		    "--ip");
 	if (opt_authserv != NULL && !opt_filter)
-		cli_usage_error(ctx, "-A/--authserv-id needs --filter");
+		return cli_usage_error(ctx, "-A/--authserv-id needs --filter");
 	if (opt_authserv != NULL && opt_authserv[0] == '\0')
-		cli_usage_error(ctx, "-A/--authserv-id: empty");
+		return cli_usage_error(ctx, "-A/--authserv-id: empty");
 	if (opt_ip != NULL && !valid_ip(opt_ip))
-		cli_usage_error(ctx, "--ip: not an IPv4 or IPv6 address");
+		return cli_usage_error(ctx, "--ip: not an IPv4 or IPv6 "
+		    "address");
+	return CLI_RUN;
+}
+
+/* Read the message; print its PRA, or check it, or filter it. */
+static int
+run(void)
+{
+	struct msg *m;
+	enum msg_status st;
+	int status;
 
 	m = msg_read_fd(0, &st);
 	if (m == NULL) {
 		error("reading the message: %s", msg_status_text(st));
-		status = EX_NOINPUT;
-		goto out;
+		return EX_NOINPUT;
 	}
 	if (opt_ip == NULL)
 		status = run_print(m);
@@ -354,8 +357,27 @@ main(int argc, const char **argv)
 		status = run_check(m);
 	else
 		status = run_filter(m);
-out:
 	msg_free(m);
+	return status;
+}
+
+/* pra(1): parse and check the options, then run. */
+int
+main(int argc, const char **argv)
+{
+	poptContext ctx;
+	int rc, status;
+
+	cli_init("pra");
+	ctx = poptGetContext("pra", argc, argv, options, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTION...] < message");
+	while ((rc = poptGetNextOpt(ctx)) > 0)
+		;
+	status = cli_check_options(ctx, rc);
+	if (status == CLI_RUN)
+		status = check_options(ctx);
+	if (status == CLI_RUN)
+		status = run();
 	poptFreeContext(ctx);
 	free(opt_ip);
 	free(opt_helo);

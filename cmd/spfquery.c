@@ -362,39 +362,13 @@ is_ip(const char *s)
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-int
-main(int argc, const char **argv)
+/* The identity to check, from --scope, --sender, --pra, --identity and
+ * Mail::SPF's spellings of them (spfquery(1) OPTIONS).  Sets req->scope
+ * and req->sender_id; opt_sender and opt_helo hold the identity.
+ * Returns CLI_RUN or EX_USAGE. */
+static int
+check_scope(struct spf_request *req)
 {
-	poptContext pc;
-	struct spf_request req;
-	struct dns_ctx *dns = NULL;
-	char *err = NULL;
-	int rc, ret = EX_USAGE;
-
-	cli_init("spfquery");
-	pc = poptGetContext("spfquery", argc, argv, options, 0);
-	poptSetOtherOptionHelp(pc, "-i IP [-s SENDER] [-H HELO] [OPTION...]");
-	while ((rc = poptGetNextOpt(pc)) > 0)
-		;
-	if (rc < -1) {
-		error("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
-		      poptStrerror(rc));
-		poptPrintUsage(pc, stderr, 0);
-		goto out;
-	}
-	if (cli.error != NULL) {
-		error("%s", cli.error);
-		goto out;
-	}
-	if (cli.version) {
-		printf("spfquery (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-		ret = 0;
-		goto out;
-	}
-	if (poptPeekArg(pc) != NULL) {
-		error("unexpected argument: %s", poptPeekArg(pc));
-		goto out;
-	}
 	/* Mail::SPF's spfquery reads "-s WORD" as --scope when WORD has no
 	 * '@' and no '.' (it cannot be a sender then): do the same for the
 	 * three scope names. */
@@ -410,91 +384,130 @@ main(int argc, const char **argv)
 		if ((opt_scope != NULL && !util_strcaseeq(opt_scope, "pra")) ||
 		    (opt_sender != NULL && strcmp(opt_sender, opt_pra) != 0)) {
 			error("--pra: conflicts with --scope or --sender");
-			goto out;
+			return EX_USAGE;
 		}
 		opt_scope = (char *)"pra";
 		opt_sender = opt_pra;
 	}
-	memset(&req, 0, sizeof(req));
-	req.scope = SPF_SCOPE_MFROM;
+	req->scope = SPF_SCOPE_MFROM;
 	if (opt_scope != NULL) {
 		if (util_strcaseeq(opt_scope, "mfrom"))
-			req.scope = SPF_SCOPE_MFROM;
+			req->scope = SPF_SCOPE_MFROM;
 		else if (util_strcaseeq(opt_scope, "helo"))
-			req.scope = SPF_SCOPE_HELO;
+			req->scope = SPF_SCOPE_HELO;
 		else if (util_strcaseeq(opt_scope, "pra"))
-			req.scope = SPF_SCOPE_PRA;
+			req->scope = SPF_SCOPE_PRA;
 		else {
 			error("--scope: not mfrom, helo or pra: %s", opt_scope);
-			goto out;
+			return EX_USAGE;
 		}
 	}
 	/* Mail::SPF's --identity: the identity of the scope (a HELO name
 	 * for helo, an address for mfrom and pra). */
 	if (opt_identity != NULL) {
-		if (req.scope == SPF_SCOPE_HELO) {
+		if (req->scope == SPF_SCOPE_HELO) {
 			opt_helo = opt_identity;
 		} else if (opt_sender != NULL &&
 		           strcmp(opt_sender, opt_identity) != 0) {
 			error("--identity: conflicts with --sender");
-			goto out;
+			return EX_USAGE;
 		} else {
 			opt_sender = opt_identity;
 		}
 	}
-	req.sender_id = opt_sender_id || req.scope == SPF_SCOPE_PRA;
-	if (opt_max_void != NULL) {
-		char *end;
-		unsigned long n;
+	req->sender_id = opt_sender_id || req->scope == SPF_SCOPE_PRA;
+	return CLI_RUN;
+}
 
-		errno = 0;
-		n = strtoul(opt_max_void, &end, 10);
-		if (errno != 0 || end == opt_max_void || *end != '\0' ||
-		    opt_max_void[0] == '-' || n > 1000000) {
-			error("--max-void-lookups: not a number from 0 to "
-			      "1000000: %s",
-			      opt_max_void);
-			goto out;
-		}
-		/* RFC 7208 4.6.4 lets the limit be configurable; 0 turns
-		 * it off (as RFC 4408, which had none). */
-		req.max_void_lookups =
-		    n == 0 ? SPF_VOID_UNLIMITED : (unsigned)n;
+/* --max-void-lookups: RFC 7208 4.6.4 lets the limit be configurable; 0
+ * turns it off (as RFC 4408, which had none).  Returns CLI_RUN or
+ * EX_USAGE. */
+static int
+check_max_void(struct spf_request *req)
+{
+	char *end;
+	unsigned long n;
+
+	if (opt_max_void == NULL)
+		return CLI_RUN;
+	errno = 0;
+	n = strtoul(opt_max_void, &end, 10);
+	if (errno != 0 || end == opt_max_void || *end != '\0' ||
+	    opt_max_void[0] == '-' || n > 1000000) {
+		error("--max-void-lookups: not a number from 0 to 1000000: %s",
+		      opt_max_void);
+		return EX_USAGE;
 	}
-	req.default_explanation = opt_defexp;
+	req->max_void_lookups = n == 0 ? SPF_VOID_UNLIMITED : (unsigned)n;
+	return CLI_RUN;
+}
+
+/* What a check (not --lint) needs: an address, and the identity of the
+ * scope.  Returns CLI_RUN or EX_USAGE. */
+static int
+check_query_options(poptContext pc, const struct spf_request *req)
+{
+	if (opt_lint != NULL)
+		return CLI_RUN;
+	if (opt_ip == NULL)
+		return cli_usage_error(pc, "--ip is required (or --lint "
+		    "DOMAIN)");
+	if (!is_ip(opt_ip)) {
+		error("--ip: not an IPv4 or IPv6 address: %s", opt_ip);
+		return EX_USAGE;
+	}
+	if (req->scope == SPF_SCOPE_HELO &&
+	    (opt_helo == NULL || opt_helo[0] == '\0')) {
+		error("--scope=helo needs --helo");
+		return EX_USAGE;
+	}
+	if (req->scope == SPF_SCOPE_PRA &&
+	    (opt_sender == NULL || opt_sender[0] == '\0')) {
+		error("--scope=pra needs the PRA as --sender");
+		return EX_USAGE;
+	}
+	if (opt_authserv != NULL && !opt_filter) {
+		error("-A/--authserv-id needs --filter");
+		return EX_USAGE;
+	}
+	return CLI_RUN;
+}
+
+/* Check the options and fill req.  Returns CLI_RUN or EX_USAGE. */
+static int
+check_options(poptContext pc, struct spf_request *req)
+{
+	int st;
+
+	if (poptPeekArg(pc) != NULL) {
+		error("unexpected argument: %s", poptPeekArg(pc));
+		return EX_USAGE;
+	}
+	memset(req, 0, sizeof(*req));
+	if ((st = check_scope(req)) != CLI_RUN ||
+	    (st = check_max_void(req)) != CLI_RUN ||
+	    (st = check_query_options(pc, req)) != CLI_RUN)
+		return st;
+	req->default_explanation = opt_defexp;
 	if (opt_trace) {
-		req.trace = trace_line;
-		req.trace_arg = NULL;
+		req->trace = trace_line;
+		req->trace_arg = NULL;
 	}
-	if (opt_lint == NULL) {
-		if (opt_ip == NULL) {
-			error("--ip is required (or --lint DOMAIN)");
-			poptPrintUsage(pc, stderr, 0);
-			goto out;
-		}
-		if (!is_ip(opt_ip)) {
-			error("--ip: not an IPv4 or IPv6 address: %s", opt_ip);
-			goto out;
-		}
-		if (req.scope == SPF_SCOPE_HELO &&
-		    (opt_helo == NULL || opt_helo[0] == '\0')) {
-			error("--scope=helo needs --helo");
-			goto out;
-		}
-		if (req.scope == SPF_SCOPE_PRA &&
-		    (opt_sender == NULL || opt_sender[0] == '\0')) {
-			error("--scope=pra needs the PRA as --sender");
-			goto out;
-		}
-		if (opt_authserv != NULL && !opt_filter) {
-			error("-A/--authserv-id needs --filter");
-			goto out;
-		}
-	}
-	req.ip = opt_ip;
-	req.sender = opt_sender;
-	req.helo = opt_helo;
-	req.receiver = opt_receiver;
+	req->ip = opt_ip;
+	req->sender = opt_sender;
+	req->helo = opt_helo;
+	req->receiver = opt_receiver;
+	return CLI_RUN;
+}
+
+/* Set up DNS, then lint, filter or query. */
+static int
+run(struct spf_request *req)
+{
+	struct dns_ctx *dns;
+	char *err = NULL;
+	int ret, rc;
+
 	dns = cli_dns_new(&err);
 	if (dns == NULL) {
 		error("%s", err != NULL ? err : "cannot set up DNS");
@@ -504,18 +517,38 @@ main(int argc, const char **argv)
 		 * its input. */
 		if (opt_filter && opt_lint == NULL && (rc = passthrough()) != 0)
 			ret = rc;
-		goto out;
+		return ret;
 	}
 	if (opt_trace)
 		dns_set_trace(dns, trace_line, NULL);
 	if (opt_lint != NULL)
-		ret = lint(dns, &req);
+		ret = lint(dns, req);
 	else if (opt_filter)
-		ret = filter(dns, &req);
+		ret = filter(dns, req);
 	else
-		ret = query(dns, &req);
-out:
+		ret = query(dns, req);
 	dns_free(dns);
+	return ret;
+}
+
+/* spfquery(1): parse and check the options, then run the check. */
+int
+main(int argc, const char **argv)
+{
+	poptContext pc;
+	struct spf_request req;
+	int rc, ret;
+
+	cli_init("spfquery");
+	pc = poptGetContext("spfquery", argc, argv, options, 0);
+	poptSetOtherOptionHelp(pc, "-i IP [-s SENDER] [-H HELO] [OPTION...]");
+	while ((rc = poptGetNextOpt(pc)) > 0)
+		;
+	ret = cli_check_options(pc, rc);
+	if (ret == CLI_RUN)
+		ret = check_options(pc, &req);
+	if (ret == CLI_RUN)
+		ret = run(&req);
 	poptFreeContext(pc);
 	cli_free();
 	return ret;

@@ -156,7 +156,7 @@ cli_free(void)
 	cli.error = NULL;
 }
 
-void
+int
 cli_usage_error(poptContext pc, const char *fmt, ...)
 {
 	va_list ap;
@@ -168,27 +168,24 @@ cli_usage_error(poptContext pc, const char *fmt, ...)
 	error("%s", msg);
 	free(msg);
 	poptPrintUsage(pc, stderr, 0);
-	poptFreeContext(pc);
-	cli_free();
-	exit(EX_USAGE);
+	return EX_USAGE;
 }
 
-void
+int
 cli_check_options(poptContext pc, int rc)
 {
 	if (rc < -1)
 		/* poptStrerror() of this rc, not of a stale variable. */
-		cli_usage_error(pc, "%s: %s",
+		return cli_usage_error(pc, "%s: %s",
 		    poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
 	if (cli.error != NULL)
-		cli_usage_error(pc, "%s", cli.error);
+		return cli_usage_error(pc, "%s", cli.error);
 	if (cli.version) {
 		printf("%s (%s) %s\n", util_program(), PACKAGE_NAME,
 		    PACKAGE_VERSION);
-		poptFreeContext(pc);
-		cli_free();
-		exit(cli_finish_output(0));
+		return cli_finish_output(0);
 	}
+	return CLI_RUN;
 }
 
 int

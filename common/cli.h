@@ -13,9 +13,18 @@
  *		POPT_TABLEEND
  *	};
  *
- * The tables only record values in `cli`; nothing here prints or exits.
- * After the poptGetNextOpt() loop a program checks cli.error (a usage
- * error: print it and exit 64) and cli.version (print the version, exit 0).
+ * The tables only record values in `cli`; they never print or exit.
+ *
+ * Where this module prints: the three program helpers at the end
+ * (cli_check_options, cli_usage_error, cli_finish_output) write the
+ * messages every program writes the same way (a usage error, --version,
+ * a failing stdout) to stderr or stdout, so that there is one copy of
+ * them.  They are for cmd/ only: no module in common/ calls them, and
+ * none of them exits; each returns the exit status for main() to return.
+ *
+ * Ownership: `cli` owns the strings it collected until cli_free(); a
+ * function taking char **err sets it, on failure only, to a message the
+ * caller frees.
  */
 #ifndef COMMON_CLI_H
 #define COMMON_CLI_H
@@ -60,20 +69,23 @@ void cli_init(const char *program);
 struct dns_ctx *cli_dns_new(char **err);
 
 /*
- * Helpers for the programs' main() (they print and exit, like util's die
- * family, so only cmd/ calls them):
+ * Helpers for the programs' main() (cmd/ only: they print, see above).
+ * None of them exits or frees the popt context: main() returns the
+ * status they give, after its own clean-up (poptFreeContext, cli_free).
  *
- * cli_check_options: after the poptGetNextOpt() loop ended with rc.  A bad
- *   option (rc < -1) or a value the shared tables refused (cli.error) is a
- *   usage error; -V prints "PROGRAM (senderauth) VERSION" and exits 0.
- * cli_usage_error: "program: message", the usage summary, exit 64 (nothing
- *   has been read).  Frees pc.
+ * cli_check_options: after the poptGetNextOpt() loop ended with rc.
+ *   Returns CLI_RUN when the program goes on.  A bad option (rc < -1) or
+ *   a value the shared tables refused (cli.error) is a usage error: it
+ *   prints it as cli_usage_error() does and returns EX_USAGE.  -V prints
+ *   "PROGRAM (senderauth) VERSION" and returns cli_finish_output(0).
+ * cli_usage_error: prints "program: message" and the usage summary on
+ *   stderr; returns EX_USAGE (64: nothing has been read).
  * cli_finish_output: flush and close stdout; returns EX_IOERR (after one
  *   message) when that fails, else status.  Use as the last step of main.
  */
-void cli_check_options(poptContext pc, int rc);
-void cli_usage_error(poptContext pc, const char *fmt, ...)
-    UTIL_PRINTF(2, 3) UTIL_NORETURN;
+#define CLI_RUN (-1) /* cli_check_options: go on (never an exit status) */
+int cli_check_options(poptContext pc, int rc);
+int cli_usage_error(poptContext pc, const char *fmt, ...) UTIL_PRINTF(2, 3);
 int cli_finish_output(int status);
 
 /* Free what the tables collected. */
