@@ -163,24 +163,22 @@ split_headers(const char *s, size_t *n)
 static int
 load_key(const char *path, struct crypto_privkey **key)
 {
-	enum util_file_error why;
 	char *data, *err = NULL;
 	size_t len = 0;
 	unsigned bits;
+	int st;
 
-	data = util_read_file(path, KEYFILE_MAX, &len, &why);
+	data = util_read_file(path, KEYFILE_MAX, &len, &err);
 	if (data == NULL) {
-		switch (why) {
-		case UTIL_FILE_NOT_REGULAR:
-			error("%s: not a regular file", path);
-			return EX_NOINPUT;
-		case UTIL_FILE_TOO_LARGE:
+		if (errno == EFBIG) {
 			error("%s: too large for a key file", path);
-			return EX_CONFIG;
-		default:
-			syserror("%s", path);
-			return EX_NOINPUT;
+			st = EX_CONFIG;
+		} else {
+			error("%s: %s", path, err);
+			st = EX_NOINPUT;
 		}
+		free(err);
+		return st;
 	}
 	*key = crypto_privkey_load(data, len, &err);
 	util_wipe(data, len);

@@ -499,26 +499,20 @@ check_record(struct dns_ctx *dns, const char *name,
 static char *
 read_keyfile(const char *path, size_t *len, int *status)
 {
-	enum util_file_error why;
-	char *data = util_read_file(path, KEYFILE_MAX, len, &why);
+	char *err = NULL;
+	char *data = util_read_file(path, KEYFILE_MAX, len, &err);
 
 	if (data != NULL)
 		return data;
-	switch (why) {
-	case UTIL_FILE_NOT_REGULAR:
-		error("%s: cannot read the key: not a regular file", path);
-		*status = EX_NOINPUT;
-		break;
-	case UTIL_FILE_TOO_LARGE:
+	if (errno == EFBIG) {
 		error("%s: not a private key (larger than %d bytes)", path,
 		    KEYFILE_MAX);
 		*status = EX_CONFIG;
-		break;
-	default:
-		syserror("%s: cannot read the key", path);
+	} else {
+		error("%s: cannot read the key: %s", path, err);
 		*status = EX_NOINPUT;
-		break;
 	}
+	free(err);
 	return NULL;
 }
 

@@ -240,31 +240,33 @@ util_wipe(void *p, size_t n)
 }
 
 char *
-util_read_file(const char *path, size_t max, size_t *len,
-    enum util_file_error *why)
+util_read_file(const char *path, size_t max, size_t *len, char **err)
 {
 	struct buf b = BUF_INIT;
 	struct stat st;
 	char chunk[4096];
 	ssize_t r;
 	int fd, e;
+	const char *why = NULL; /* NULL: strerror(errno) */
 
-	*why = UTIL_FILE_ERRNO;
 	/* O_NONBLOCK: opening a FIFO with no writer would block in open()
 	 * itself; the fstat() below then refuses it before any read. */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		e = errno;
+		*err = xstrdup(strerror(e));
+		errno = e;
 		return NULL;
+	}
 	if (fstat(fd, &st) < 0)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
-		*why = UTIL_FILE_NOT_REGULAR;
+		why = "not a regular file";
+		errno = EINVAL;
 		goto fail;
 	}
-	if ((uintmax_t)st.st_size > (uintmax_t)max) {
-		*why = UTIL_FILE_TOO_LARGE;
-		goto fail;
-	}
+	if ((uintmax_t)st.st_size > (uintmax_t)max)
+		goto too_large;
 	for (;;) {
 		r = read(fd, chunk, sizeof(chunk));
 		if (r < 0 && errno == EINTR)
@@ -274,21 +276,22 @@ util_read_file(const char *path, size_t max, size_t *len,
 		if (r == 0)
 			break;
 		/* the file can grow after fstat(): the cap holds anyway */
-		if (b.len + (size_t)r > max) {
-			*why = UTIL_FILE_TOO_LARGE;
-			goto fail;
-		}
+		if (b.len + (size_t)r > max)
+			goto too_large;
 		buf_add(&b, chunk, (size_t)r);
 	}
 	util_wipe(chunk, sizeof(chunk));
 	close(fd);
-	*why = UTIL_FILE_OK;
 	*len = b.len;
 	if (b.data == NULL)
 		buf_add(&b, "", 0); /* an empty file: "" */
 	return b.data;
+too_large:
+	why = "too large";
+	errno = EFBIG;
 fail:
 	e = errno;
+	*err = xstrdup(why != NULL ? why : strerror(e));
 	util_wipe(chunk, sizeof(chunk));
 	if (b.data != NULL)
 		util_wipe(b.data, b.len);

@@ -11,9 +11,10 @@
  * prints or exits.
  *
  * Ownership: every char * returned is malloc'd and the caller frees it;
- * struct buf owns its data until buf_detach() or buf_free().  Failure is
- * reported as NULL plus a reason (util_read_file: an enum and errno,
- * because each caller maps them to its own exit status and words).
+ * struct buf owns its data until buf_detach() or buf_free().  Errors
+ * (the convention of all of common/): a function that can fail returns 0
+ * or -1, or an object or NULL, and sets char **err to a message the
+ * caller frees (util_read_file also leaves errno for the exit status).
  */
 #ifndef COMMON_UTIL_H
 #define COMMON_UTIL_H
@@ -76,16 +77,12 @@ void util_wipe(void *p, size_t n);
  * FIFO or a device (/dev/zero, a terminal) is refused at once instead of
  * blocking or being read without end; at most max bytes are accepted.
  * Returns the bytes (NUL added, not counted in *len; the caller wipes and
- * frees them), or NULL with *why set; for UTIL_FILE_ERRNO errno tells
- * why.  Chunks read are wiped (key material). */
-enum util_file_error {
-	UTIL_FILE_OK = 0,
-	UTIL_FILE_ERRNO,       /* open/fstat/read failed: see errno */
-	UTIL_FILE_NOT_REGULAR, /* a FIFO, device, directory, socket */
-	UTIL_FILE_TOO_LARGE,   /* more than max bytes */
-};
-char *util_read_file(const char *path, size_t max, size_t *len,
-    enum util_file_error *why);
+ * frees them), or NULL with *err set to why ("not a regular file", "too
+ * large", or strerror's text; the caller frees it) and errno to EFBIG when
+ * the file is over max (else EINVAL for not a regular file, or the error
+ * of open/fstat/read), so a caller can tell "too large" apart.  Chunks
+ * read are wiped (key material). */
+char *util_read_file(const char *path, size_t max, size_t *len, char **err);
 
 /* util.c: text for a terminal or a log line, from bytes that may come from
  * a message, a file name or DNS.  Returns a malloc'd NUL-terminated copy

@@ -1,8 +1,11 @@
 /* Tests for common/util: buffers and string helpers. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "t/tap/basic.h"
@@ -14,7 +17,7 @@ main(void)
 	char *s;
 	int i;
 
-	plan(21);
+	plan(29);
 	buf_adds(&b, "abc");
 	buf_addc(&b, 'd');
 	buf_printf(&b, "%d", 42);
@@ -71,5 +74,40 @@ main(void)
 	s = util_escape_str("");
 	is_string("", s, "escape: empty string");
 	free(s);
+
+	/* util_read_file: NULL with a caller-freed *err, errno EFBIG for
+	 * "too large" (the callers' exit status 78 rather than 66). */
+	{
+		char path[] = "/tmp/util-t.XXXXXX", *err = NULL;
+		size_t len = 0;
+		int fd = mkstemp(path);
+
+		if (fd < 0 || write(fd, "0123456789", 10) != 10)
+			bail("cannot write %s", path);
+		close(fd);
+		s = util_read_file(path, 10, &len, &err);
+		ok(s != NULL && len == 10 && memcmp(s, "0123456789", 10) == 0
+		    && err == NULL, "read_file: whole file");
+		free(s);
+		s = util_read_file(path, 9, &len, &err);
+		ok(s == NULL && errno == EFBIG, "read_file: over max is EFBIG");
+		is_string("too large", err, "read_file: ... with a message");
+		free(err);
+		err = NULL;
+		unlink(path);
+		s = util_read_file(path, 10, &len, &err);
+		ok(s == NULL && errno == ENOENT, "read_file: missing file");
+		is_string(strerror(ENOENT), err, "read_file: ... strerror text");
+		free(err);
+		err = NULL;
+		s = util_read_file("/dev/null", 10, &len, &err);
+		ok(s == NULL && errno != EFBIG, "read_file: a device is refused");
+		is_string("not a regular file", err, "read_file: ... says why");
+		free(err);
+		err = NULL;
+		s = util_read_file("/tmp", 10, &len, &err);
+		ok(s == NULL && err != NULL, "read_file: a directory is refused");
+		free(err);
+	}
 	return 0;
 }
