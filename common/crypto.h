@@ -9,6 +9,13 @@
  * Ownership: every *_new/_load/_generate result is freed with its _free
  * (NULL is a no-op).  Private key bytes are wiped before being freed.
  * Strings returned through char **err are owned by the caller.
+ *
+ * Errors (the convention of common/): a function that can fail returns 0
+ * or -1 (a constructor: the object or NULL) and sets *err to a message
+ * the caller frees.  Two kinds of answer are values, not errors: whether a
+ * signature verifies (crypto_verify: 1 or 0; -1 only for an error) and
+ * whether text is base64 (b64_decode: NULL).  crypto_hash_new() has one
+ * failure only, the algorithm refused by the library, so NULL says it.
  */
 #ifndef COMMON_CRYPTO_H
 #define COMMON_CRYPTO_H

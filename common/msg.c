@@ -732,12 +732,6 @@ msg_size(const struct msg *m)
 	return m->size;
 }
 
-uint64_t
-msg_body_offset(const struct msg *m)
-{
-	return m->bodyoff;
-}
-
 bool
 msg_has_body_separator(const struct msg *m)
 {

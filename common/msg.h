@@ -17,6 +17,13 @@
  *
  * Ownership: struct msg owns all its memory and the temporary file; every
  * pointer it returns (fields, chunks) is valid until msg_free().
+ *
+ * Errors (the convention of common/: 0 or -1, an object or NULL, with the
+ * reason for the caller): every failure here is an I/O error, reported
+ * as -1 (NULL from msg_read_fd()) with errno set, as read(2) and write(2)
+ * do, so the caller says what it was doing and adds strerror().  A header
+ * that cannot be parsed is no error but the message's state,
+ * msg_status(), so that the input can still be copied out unchanged.
  */
 #ifndef COMMON_MSG_H
 #define COMMON_MSG_H
@@ -114,10 +121,8 @@ const size_t *msg_fields_by_name(struct msg *m);
  * before longer names.  <0, 0, >0. */
 int msg_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
 
-/* Size of the whole input, and offset where the body starts (just after the
- * empty line ending the header; equals total size when there is no body). */
+/* Size of the whole input (mbox line, header section and body). */
 uint64_t msg_size(const struct msg *m);
-uint64_t msg_body_offset(const struct msg *m);
 bool msg_has_body_separator(const struct msg *m); /* empty line present */
 
 /* True when the indexed header section ended at a line that is neither a

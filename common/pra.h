@@ -15,6 +15,11 @@
  *
  * Nothing here prints or exits.  Ownership: every string in struct
  * pra_result is malloc'd and freed by pra_result_free().
+ *
+ * Errors (the convention of common/): a message without a PRA is a
+ * result, not an error (pra_find: -1 with out->reason, RFC 4407 step 6);
+ * pra_check() fails as spf_check() does, -1 with resp->problem set (owned
+ * by resp).
  */
 #ifndef COMMON_PRA_H
 #define COMMON_PRA_H

@@ -15,6 +15,12 @@
  * '"', '\' and '=' as quoted-pairs.  Comments: '(' ')' become '[' ']', ';'
  * becomes ',', '\' and an '=' before a non-space are quoted-pairs.
  * Generated fields are folded at AR_FOLD_COLUMN columns.
+ *
+ * Ownership: every char * returned is malloc'd and the caller frees it;
+ * struct ar owns what ar_add()/ar_prop() copied into it until ar_free().
+ * Errors (the convention of common/): only ar_write_stripped() can fail,
+ * with -1 and errno (an I/O error: the caller adds strerror()).  Results
+ * themselves are values (enum res), never errors.
  */
 #ifndef COMMON_RESULT_H
 #define COMMON_RESULT_H

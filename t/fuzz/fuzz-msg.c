@@ -45,6 +45,23 @@ has_ar_name(const uint8_t *d, size_t n)
 
 #define READ_BOUNDARY 65536 /* MSG_READ_SIZE in msg.c */
 
+/* Where the body starts: the input size less the bytes msg_body_next()
+ * gives (the body runs to the end of the input); UINT64_MAX on a read
+ * error.  The programs never need the offset itself, so msg.h has no
+ * accessor for it. */
+static uint64_t
+body_offset(struct msg *m)
+{
+	const char *chunk;
+	uint64_t n = 0;
+	long r;
+
+	msg_body_rewind(m);
+	while ((r = msg_body_next(m, &chunk)) > 0)
+		n += (uint64_t)r;
+	return r < 0 || n > msg_size(m) ? UINT64_MAX : msg_size(m) - n;
+}
+
 /* Two readings of the same bytes agree. */
 static void
 same_msg(struct msg *a, struct msg *b)
@@ -53,7 +70,7 @@ same_msg(struct msg *a, struct msg *b)
 
 	if (msg_status(a) != msg_status(b) || n != msg_nfields(b) ||
 	    msg_size(a) != msg_size(b) ||
-	    msg_body_offset(a) != msg_body_offset(b) ||
+	    body_offset(a) != body_offset(b) ||
 	    msg_has_body_separator(a) != msg_has_body_separator(b) ||
 	    msg_is_crlf(a) != msg_is_crlf(b))
 		abort();
@@ -174,7 +191,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)sum;
 	if (msg_field(m, n) != NULL)
 		abort();
-	boff = msg_body_offset(m);
+	boff = body_offset(m);
 	if (boff > size)
 		abort();
 	msg_body_rewind(m);
