@@ -543,8 +543,7 @@ main(int argc, char **argv)
 	struct job j = {0};
 	int status;
 
-	cli_init("dkimsign");
-	pc = poptGetContext("dkimsign", argc, (const char **)argv, options, 0);
+	pc = cli_start("dkimsign", argc, (const char **)argv, options, NULL);
 	status = parse_options(pc);
 	if (status == CLI_RUN)
 		status = check_options(pc, &j);

@@ -42,12 +42,10 @@ static char *opt_min_bits;
 static char *opt_time;
 
 static struct poptOption options[] = {
-    {"filter", '\0', POPT_ARG_NONE, &opt_filter, 0,
-	"copy the message to stdout with an Authentication-Results field "
-	"prepended", NULL},
-    {"authserv-id", 'A', POPT_ARG_STRING, &opt_authserv, 0,
+    CLI_FILTER_OPTIONS(&opt_filter, "copy the message to stdout with an "
+	"Authentication-Results field prepended", &opt_authserv,
 	"authserv-id for Authentication-Results (default: the host name); "
-	"existing fields with this id are removed", "ID"},
+	"existing fields with this id are removed", "ID"),
     {"min-key-bits", '\0', POPT_ARG_STRING, &opt_min_bits, 0,
 	"smallest RSA key that can pass (default 1024; DKIM never below 1024, "
 	"RFC 8301; DomainKeys down to 512)", "BITS"},
@@ -410,14 +408,11 @@ int
 main(int argc, char **argv)
 {
 	poptContext pc;
-	int rc, status;
+	int status;
 
-	cli_init("dkimverify");
-	pc = poptGetContext("dkimverify", argc, (const char **)argv, options,
-	    0);
-	while ((rc = poptGetNextOpt(pc)) >= 0)
-		;
-	status = cli_check_options(pc, rc);
+	pc = cli_start("dkimverify", argc, (const char **)argv, options,
+	    NULL);
+	status = cli_parse_options(pc);
 	if (status == CLI_RUN)
 		status = check_options(pc);
 	if (status == CLI_RUN)

@@ -658,9 +658,8 @@ main(int argc, char **argv)
 	poptContext ctx;
 	int rc, status;
 
-	cli_init("dkkeygen");
-	ctx = poptGetContext("dkkeygen", argc, (const char **)argv, options, 0);
-	poptSetOtherOptionHelp(ctx, "-d DOMAIN -s SELECTOR [-t rsa|ed25519] "
+	ctx = cli_start("dkkeygen", argc, (const char **)argv, options,
+	    "-d DOMAIN -s SELECTOR [-t rsa|ed25519] "
 	    "[-b BITS] [-D DIR] [--testing]\n"
 	    "   or: dkkeygen --check -d DOMAIN -s SELECTOR [-k KEYFILE]");
 	while ((rc = poptGetNextOpt(ctx)) > 0) {

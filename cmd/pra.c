@@ -38,14 +38,10 @@ static struct poptOption options[] = {
      "IP"},
     {"helo", 'H', POPT_ARG_STRING, &opt_helo, 0,
      "the client's HELO/EHLO name (for %{h} in records)", "HELO"},
-    {"filter", '\0', POPT_ARG_NONE, &opt_filter, 0,
-     "copy the message to stdout with Received-SPF (and, with -A, "
-     "Authentication-Results) prepended; needs --ip",
-     NULL},
-    {"authserv-id", 'A', POPT_ARG_STRING, &opt_authserv, 0,
-     "with --filter, also prepend Authentication-Results with this "
-     "authserv-id",
-     "AUTHSERV-ID"},
+    CLI_FILTER_OPTIONS(&opt_filter, "copy the message to stdout with "
+     "Received-SPF (and, with -A, Authentication-Results) prepended; needs "
+     "--ip", &opt_authserv, "with --filter, also prepend "
+     "Authentication-Results with this authserv-id", "AUTHSERV-ID"),
     CLI_DNS_OPTIONS,
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP POPT_TABLEEND};
@@ -366,14 +362,10 @@ int
 main(int argc, const char **argv)
 {
 	poptContext ctx;
-	int rc, status;
+	int status;
 
-	cli_init("pra");
-	ctx = poptGetContext("pra", argc, argv, options, 0);
-	poptSetOtherOptionHelp(ctx, "[OPTION...] < message");
-	while ((rc = poptGetNextOpt(ctx)) > 0)
-		;
-	status = cli_check_options(ctx, rc);
+	ctx = cli_start("pra", argc, argv, options, "[OPTION...] < message");
+	status = cli_parse_options(ctx);
 	if (status == CLI_RUN)
 		status = check_options(ctx);
 	if (status == CLI_RUN)

@@ -52,12 +52,9 @@ static struct poptOption options[] = {
     {"sender-id", '\0', POPT_ARG_NONE, &opt_sender_id, 0,
      "select records by RFC 4406 (spf2.0/mfrom, spf2.0/pra, then v=spf1)",
      NULL},
-    {"filter", '\0', POPT_ARG_NONE, &opt_filter, 0,
-     "copy a message from stdin to stdout with Received-SPF: prepended", NULL},
-    {"authserv-id", 'A', POPT_ARG_STRING, &opt_authserv, 0,
-     "with --filter, also prepend Authentication-Results: for this "
-     "authserv-id",
-     "ID"},
+    CLI_FILTER_OPTIONS(&opt_filter, "copy a message from stdin to stdout "
+     "with Received-SPF: prepended", &opt_authserv, "with --filter, also "
+     "prepend Authentication-Results: for this authserv-id", "ID"),
     {"lint", '\0', POPT_ARG_STRING, &opt_lint, 0,
      "check the SPF record DOMAIN publishes", "DOMAIN"},
     {"trace", '\0', POPT_ARG_NONE, &opt_trace, 0,
@@ -537,14 +534,11 @@ main(int argc, const char **argv)
 {
 	poptContext pc;
 	struct spf_request req;
-	int rc, ret;
+	int ret;
 
-	cli_init("spfquery");
-	pc = poptGetContext("spfquery", argc, argv, options, 0);
-	poptSetOtherOptionHelp(pc, "-i IP [-s SENDER] [-H HELO] [OPTION...]");
-	while ((rc = poptGetNextOpt(pc)) > 0)
-		;
-	ret = cli_check_options(pc, rc);
+	pc = cli_start("spfquery", argc, argv, options,
+	    "-i IP [-s SENDER] [-H HELO] [OPTION...]");
+	ret = cli_parse_options(pc);
 	if (ret == CLI_RUN)
 		ret = check_options(pc, &req);
 	if (ret == CLI_RUN)

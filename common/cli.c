@@ -117,6 +117,19 @@ cli_init(const char *program)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+poptContext
+cli_start(const char *program, int argc, const char **argv,
+    const struct poptOption *options, const char *other_help)
+{
+	poptContext pc;
+
+	cli_init(program);
+	pc = poptGetContext(program, argc, argv, options, 0);
+	if (other_help != NULL)
+		poptSetOtherOptionHelp(pc, other_help);
+	return pc;
+}
+
 struct dns_ctx *
 cli_dns_new(char **err)
 {
@@ -186,6 +199,16 @@ cli_check_options(poptContext pc, int rc)
 		return cli_finish_output(0);
 	}
 	return CLI_RUN;
+}
+
+int
+cli_parse_options(poptContext pc)
+{
+	int rc;
+
+	while ((rc = poptGetNextOpt(pc)) >= 0)
+		;
+	return cli_check_options(pc, rc);
 }
 
 int

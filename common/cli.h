@@ -3,24 +3,38 @@
  * to all programs"), and turning the DNS options into a dns_ctx.
  *
  * Programs include CLI_COMMON_OPTIONS (and CLI_DNS_OPTIONS when they query
- * DNS) in their own popt table:
+ * DNS, CLI_FILTER_OPTIONS when they filter) in their own popt table, and
+ * their main() reads as the steps of the man page:
  *
  *	static struct poptOption options[] = {
- *		{ "filter", '\0', POPT_ARG_NONE, &opt_filter, 0, "...", NULL },
+ *		CLI_FILTER_OPTIONS(&opt_filter, "...", &opt_authserv, "...",
+ *		    "ID"),
  *		CLI_DNS_OPTIONS,
  *		CLI_COMMON_OPTIONS,
  *		POPT_AUTOHELP
  *		POPT_TABLEEND
  *	};
  *
+ *	pc = cli_start("prog", argc, argv, options, NULL);
+ *	status = cli_parse_options(pc);        (or a loop + cli_check_options)
+ *	if (status == CLI_RUN)
+ *		status = check_options(pc);    (the program's own checks)
+ *	if (status == CLI_RUN)
+ *		status = run();                (read, check, write)
+ *	poptFreeContext(pc);
+ *	cli_free();
+ *	return status;
+ *
  * The tables only record values in `cli`; they never print or exit.
  *
- * Where this module prints: the three program helpers at the end
- * (cli_check_options, cli_usage_error, cli_finish_output) write the
- * messages every program writes the same way (a usage error, --version,
- * a failing stdout) to stderr or stdout, so that there is one copy of
- * them.  They are for cmd/ only: no module in common/ calls them, and
- * none of them exits; each returns the exit status for main() to return.
+ * Where this module prints: the program helpers at the end
+ * (cli_check_options, cli_parse_options, cli_usage_error,
+ * cli_finish_output) write the messages every program writes the same way
+ * (a usage error, --version, a failing stdout) to stderr or stdout, so
+ * that there is one copy of them.  They are for cmd/ only: no module in
+ * common/ calls them (t/layering.t checks), and none of them exits; each
+ * returns the exit status for main() to return.  cli_init() ignores
+ * SIGPIPE, process-wide, which is also the programs' business.
  *
  * Ownership: `cli` owns the strings it collected until cli_free(); a
  * function taking char **err sets it, on failure only, to a message the
@@ -52,6 +66,13 @@ extern struct cli_state cli;
 extern struct poptOption cli_common_table[];
 extern struct poptOption cli_dns_table[];
 
+/* --filter and -A/--authserv-id, which every verifier has (DESIGN.md
+ * "Contract"), with the program's variables and help texts. */
+#define CLI_FILTER_OPTIONS(filter, filter_help, authserv, authserv_help,      \
+    authserv_arg)                                                              \
+	{"filter", '\0', POPT_ARG_NONE, (filter), 0, (filter_help), NULL},     \
+	{"authserv-id", 'A', POPT_ARG_STRING, (authserv), 0, (authserv_help),  \
+	    (authserv_arg)}
 #define CLI_COMMON_OPTIONS                                                     \
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_table, 0,              \
 	    "Common options:", NULL}
@@ -62,6 +83,12 @@ extern struct poptOption cli_dns_table[];
 /* Call first in main(): sets the program name for messages and ignores
  * SIGPIPE, so a closed stdout is a write error (exit 74), not a signal. */
 void cli_init(const char *program);
+
+/* cli_init(program), then the popt context for argv and options, with
+ * other_help (may be NULL) after "Usage: program" in --help and --usage.
+ * The caller frees it with poptFreeContext(). */
+poptContext cli_start(const char *program, int argc, const char **argv,
+    const struct poptOption *options, const char *other_help);
 
 /* Make the dns_ctx the options describe (nameservers, timeout, zone
  * files).  Returns NULL with *err set (caller frees) when a nameserver
@@ -85,6 +112,10 @@ struct dns_ctx *cli_dns_new(char **err);
  */
 #define CLI_RUN (-1) /* cli_check_options: go on (never an exit status) */
 int cli_check_options(poptContext pc, int rc);
+/* The whole poptGetNextOpt() loop, then cli_check_options(), for a table
+ * whose options all store through their arg pointers (none returns a
+ * val for the program to handle). */
+int cli_parse_options(poptContext pc);
 int cli_usage_error(poptContext pc, const char *fmt, ...) UTIL_PRINTF(2, 3);
 int cli_finish_output(int status);
 

@@ -24,6 +24,6 @@ grep -nE '(^|[^_[:alnum:]])(printf|fprintf|vfprintf|puts|fputs|putchar|perror)[[
 is "" "$(cat "$T/prints")" "common/ modules do not print or read stdin"
 
 # The programs' helpers are not called from common/.
-grep -nE '(^|[^_[:alnum:].>])(debug|warn|error|syserror|cli_check_options|cli_usage_error|cli_finish_output)\(' \
+grep -nE '(^|[^_[:alnum:].>])(debug|warn|error|syserror|cli_check_options|cli_parse_options|cli_usage_error|cli_finish_output)\(' \
     $others > "$T/calls"
 is "" "$(cat "$T/calls")" "common/ modules do not call the programs' message helpers"
