@@ -272,19 +272,68 @@ record_strings_fit(const char *rec)
 	return true;
 }
 
+/* A new key of type (opt_bits_n bits for RSA): *pem gets its PKCS#8 PEM
+ * (the caller wipes and frees it), *rec the zone-file line to publish.
+ * Returns 0, or EX_SOFTWARE after saying why. */
+static int
+make_key(enum crypto_key_type type, char **pem, char **rec)
+{
+	struct crypto_privkey *key;
+	struct tag tags[TAG_MAX];
+	size_t ntags;
+	char *pub = NULL, *value = NULL, *err = NULL;
+	int status = EX_SOFTWARE;
+
+	if (type == CRYPTO_KEY_RSA)
+		debug("generating a %u-bit RSA key", opt_bits_n);
+	else
+		debug("generating an Ed25519 key");
+	key = crypto_privkey_generate(type, opt_bits_n, &err);
+	if (key == NULL) {
+		error("key generation failed: %s", err ? err : "unknown error");
+		goto out;
+	}
+	*pem = crypto_privkey_pem(key, &err);
+	if (*pem == NULL) {
+		error("cannot export the private key: %s",
+		    err ? err : "unknown error");
+		goto out;
+	}
+	pub = crypto_privkey_public_b64(key, &err);
+	if (pub == NULL) {
+		error("cannot export the public key: %s",
+		    err ? err : "unknown error");
+		goto out;
+	}
+	*rec = make_record(opt_selector, opt_domain,
+	    type == CRYPTO_KEY_RSA ? "rsa" : "ed25519", opt_testing, pub,
+	    &value);
+	/* What we publish must be what a verifier parses (RFC 6376 3.6.1). */
+	if (tag_parse(value, strlen(value), tags, &ntags) != TAG_OK ||
+	    !record_strings_fit(*rec)) {
+		error("internal error: the record does not parse: %s", value);
+		goto out;
+	}
+	status = 0;
+out:
+	crypto_privkey_free(key);
+	free(pub);
+	free(value);
+	free(err);
+	return status;
+}
+
+/* dkkeygen(1) without --check: refuse to overwrite, make the key, write
+ * DIR/SELECTOR.private and DIR/SELECTOR.txt, say what was written. */
 static int
 generate(void)
 {
 	enum crypto_key_type type = CRYPTO_KEY_RSA;
-	struct crypto_privkey *key = NULL;
-	struct tag tags[TAG_MAX];
-	size_t ntags;
-	char *privpath, *txtpath, *pem = NULL, *pub = NULL, *rec = NULL;
-	char *value = NULL, *err = NULL;
+	char *privpath, *txtpath, *pem = NULL, *rec = NULL;
 	const char *dir = opt_directory != NULL ? opt_directory : ".";
 	const char *exists;
 	struct stat st;
-	int status = EX_SOFTWARE;
+	int status;
 
 	if (opt_type != NULL && util_strcaseeq(opt_type, "ed25519"))
 		type = CRYPTO_KEY_ED25519;
@@ -300,38 +349,8 @@ generate(void)
 		status = EX_CANTCREAT;
 		goto out;
 	}
-
-	if (type == CRYPTO_KEY_RSA)
-		debug("generating a %u-bit RSA key", opt_bits_n);
-	else
-		debug("generating an Ed25519 key");
-	key = crypto_privkey_generate(type, opt_bits_n, &err);
-	if (key == NULL) {
-		error("key generation failed: %s", err ? err : "unknown error");
+	if ((status = make_key(type, &pem, &rec)) != 0)
 		goto out;
-	}
-	pem = crypto_privkey_pem(key, &err);
-	if (pem == NULL) {
-		error("cannot export the private key: %s",
-		    err ? err : "unknown error");
-		goto out;
-	}
-	pub = crypto_privkey_public_b64(key, &err);
-	if (pub == NULL) {
-		error("cannot export the public key: %s",
-		    err ? err : "unknown error");
-		goto out;
-	}
-	rec = make_record(opt_selector, opt_domain,
-	    type == CRYPTO_KEY_RSA ? "rsa" : "ed25519", opt_testing, pub,
-	    &value);
-	/* What we publish must be what a verifier parses (RFC 6376 3.6.1). */
-	if (tag_parse(value, strlen(value), tags, &ntags) != TAG_OK ||
-	    !record_strings_fit(rec)) {
-		error("internal error: the record does not parse: %s", value);
-		goto out;
-	}
-
 	if ((status = create_file(privpath, 0600, pem)) != 0)
 		goto out;
 	if ((status = create_file(txtpath, 0644, rec)) != 0) {
@@ -344,19 +363,13 @@ generate(void)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		syserror("stdout");
 		status = EX_IOERR;
-		goto out;
 	}
-	status = 0;
 out:
 	if (pem != NULL) {
 		util_wipe(pem, strlen(pem));
 		free(pem);
 	}
-	crypto_privkey_free(key);
-	free(pub);
 	free(rec);
-	free(value);
-	free(err);
 	free(privpath);
 	free(txtpath);
 	return status;
@@ -391,16 +404,14 @@ type_name(enum crypto_key_type t)
  * allows sha256 and that the key is large enough.  One line on stderr per
  * problem; on success one line on stdout.  Returns the exit status.
  */
+/* The TXT record at name, alone, parsed as dkimverify parses it into *k
+ * (the caller clears it).  Returns 0, or the exit status after saying
+ * why. */
 static int
-check_record(struct dns_ctx *dns, const char *name,
-    const struct crypto_privkey *priv, const char *keyfile)
+fetch_record(struct dns_ctx *dns, const char *name, struct dkim_key *k)
 {
 	const struct dns_answer *a;
-	struct dkim_key k;
-	struct crypto_pubkey *pub = NULL;
-	char *reason = NULL, *err = NULL, *txt;
-	unsigned bits;
-	int problems = 0;
+	char *reason = NULL, *txt;
 	enum res r;
 
 	debug("querying TXT %s", name);
@@ -430,34 +441,42 @@ check_record(struct dns_ctx *dns, const char *name,
 	debug("%s: \"%s\"", name, txt);
 
 	/* Answered from the dns_ctx cache: no second query. */
-	r = dkim_key_fetch(dns, opt_selector, opt_domain, &k, &reason);
-	if (r == RES_TEMPERROR) {
+	r = dkim_key_fetch(dns, opt_selector, opt_domain, k, &reason);
+	if (r == RES_TEMPERROR)
 		error("%s: %s; try again later", name, reason);
-		free(reason);
-		free(txt);
-		return EX_TEMPFAIL;
-	}
-	if (r != RES_PASS) {
+	else if (r != RES_PASS)
 		error("%s: %s (RFC 6376 3.6.1): \"%s\"", name,
 		    reason ? reason : "unusable key record", txt);
-		free(reason);
-		free(txt);
-		return EXIT_NOTPASS;
-	}
+	free(reason);
 	free(txt);
+	return r == RES_PASS ? 0 :
+	    r == RES_TEMPERROR ? EX_TEMPFAIL : EXIT_NOTPASS;
+}
 
-	pub = crypto_pubkey_import(k.type, k.p, k.plen, &err);
+/* What a verifier does not check in a parsed record k: that it holds the
+ * public half of priv, that it is ready for production (no t=y), that it
+ * allows sha256 and that the key is large enough.  Returns the number of
+ * problems (one line on stderr each), or -1 when p= is no key; *bits
+ * gets the key size. */
+static int
+judge_key(const char *name, const struct dkim_key *k,
+    const struct crypto_privkey *priv, const char *keyfile, unsigned *bits)
+{
+	struct crypto_pubkey *pub;
+	char *err = NULL;
+	int problems = 0;
+
+	pub = crypto_pubkey_import(k->type, k->p, k->plen, &err);
 	if (pub == NULL) {
 		error("%s: p= is not a valid %s public key%s%s", name,
-		    type_name(k.type), err ? ": " : "", err ? err : "");
+		    type_name(k->type), err ? ": " : "", err ? err : "");
 		free(err);
-		dkim_key_clear(&k);
-		return EXIT_NOTPASS;
+		return -1;
 	}
-	bits = crypto_pubkey_bits(pub);
-	if (k.type != crypto_privkey_type(priv)) {
+	*bits = crypto_pubkey_bits(pub);
+	if (k->type != crypto_privkey_type(priv)) {
 		error("%s: wrong key: the record has an %s key, %s holds an "
-		    "%s key", name, type_name(k.type), keyfile,
+		    "%s key", name, type_name(k->type), keyfile,
 		    type_name(crypto_privkey_type(priv)));
 		problems++;
 	} else if (!crypto_keys_match(priv, pub)) {
@@ -465,30 +484,44 @@ check_record(struct dns_ctx *dns, const char *name,
 		    "half of %s", name, keyfile);
 		problems++;
 	}
-	if (k.testing) {
+	crypto_pubkey_free(pub);
+	if (k->testing) {
 		error("%s: t=y is still set: verifiers treat the domain as "
 		    "testing DKIM (RFC 6376 3.6.1); remove it", name);
 		problems++;
 	}
 	/* RFC 8301 3.1: rsa-sha256 and ed25519-sha256 are the algorithms
 	 * left; a record without sha256 in h= verifies no signature. */
-	if (!k.sha256) {
+	if (!k->sha256) {
 		error("%s: h= does not allow sha256, so no DKIM signature "
 		    "can verify (RFC 8301 3.1)", name);
 		problems++;
 	}
-	if (k.type == CRYPTO_KEY_RSA && bits < KEYGEN_RSA_MIN_BITS) {
+	if (k->type == CRYPTO_KEY_RSA && *bits < KEYGEN_RSA_MIN_BITS) {
 		error("%s: key too small: %u bits; verifiers reject RSA keys "
-		    "under %d bits (RFC 8301 3.2)", name, bits,
+		    "under %d bits (RFC 8301 3.2)", name, *bits,
 		    KEYGEN_RSA_MIN_BITS);
 		problems++;
-	} else if (k.type == CRYPTO_KEY_RSA && bits < KEYGEN_RSA_GOOD_BITS)
+	} else if (k->type == CRYPTO_KEY_RSA && *bits < KEYGEN_RSA_GOOD_BITS)
 		warn("%s: %u-bit key: RFC 8301 3.2 recommends at least %d "
-		    "bits", name, bits, KEYGEN_RSA_GOOD_BITS);
+		    "bits", name, *bits, KEYGEN_RSA_GOOD_BITS);
+	return problems;
+}
+
+static int
+check_record(struct dns_ctx *dns, const char *name,
+    const struct crypto_privkey *priv, const char *keyfile)
+{
+	struct dkim_key k;
+	unsigned bits = 0;
+	int status, problems;
+
+	if ((status = fetch_record(dns, name, &k)) != 0)
+		return status;
+	problems = judge_key(name, &k, priv, keyfile, &bits);
 	if (problems == 0)
 		printf("%s: key OK (%s, %u bits)\n", name, type_name(k.type),
 		    bits);
-	crypto_pubkey_free(pub);
 	dkim_key_clear(&k);
 	return problems == 0 ? EXIT_PASS : EXIT_NOTPASS;
 }
