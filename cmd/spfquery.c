@@ -211,57 +211,66 @@ return_path(struct msg *m, char **sender)
 	return 0;
 }
 
+/* The check of --filter for message m: *rs gets the Received-SPF field
+ * and *ar (with -A) the Authentication-Results field, both in the
+ * message's line endings.  Returns 0, or the exit status after saying why
+ * (then the message is copied without new fields). */
 static int
-filter(struct dns_ctx *dns, struct spf_request *req)
+filter_check(struct dns_ctx *dns, struct spf_request *req, struct msg *m,
+             char **sender, char **rs, char **ar)
 {
-	enum msg_status st;
-	struct msg *m;
 	struct spf_response resp;
-	char *sender = NULL, *rs = NULL, *ar = NULL;
-	const char *mbox;
-	size_t mboxlen, nremoved = 0;
-	int ret = EXIT_PASS;
-	bool checked = false;
+	int ret = 0;
 
 	memset(&resp, 0, sizeof(resp));
-	m = msg_read_fd(STDIN_FILENO, &st);
-	if (m == NULL) {
-		/* Nothing could be read: nothing to copy (DESIGN.md: 66). */
-		syserror("reading the message");
-		return EX_NOINPUT;
-	}
 	if (msg_status(m) != MSG_OK) {
 		error("the input: %s", msg_status_text(msg_status(m)));
-		ret = EX_DATAERR;
-		goto copy;
+		return EX_DATAERR;
 	}
 	if (req->sender == NULL && req->scope != SPF_SCOPE_HELO) {
-		if (return_path(m, &sender) < 0) {
-			ret = EX_DATAERR;
-			goto copy;
-		}
-		req->sender = sender;
+		if (return_path(m, sender) < 0)
+			return EX_DATAERR;
+		req->sender = *sender;
 	}
 	if (spf_check(dns, req, &resp) < 0) {
 		error("%s", resp.problem);
 		ret = EX_SOFTWARE;
-		goto copy;
-	}
-	if (resp.result == RES_TEMPERROR) {
+	} else if (resp.result == RES_TEMPERROR) {
 		/* A temporary DNS error: the check could not be done now.
 		 * Copy the message unchanged and let the mail system try
 		 * again later (DESIGN.md: 75), as an MTA answers 4xx. */
 		error("temporary error: %s",
 		      resp.problem != NULL ? resp.problem : "temperror");
 		ret = EX_TEMPFAIL;
-		goto copy;
+	} else {
+		debug("%s: %s", res_name(resp.result), resp.comment);
+		*rs = received_spf(req, &resp, true, msg_eol(m));
+		if (opt_authserv != NULL)
+			*ar = auth_results(req, &resp, msg_eol(m));
 	}
-	checked = true;
-	debug("%s: %s", res_name(resp.result), resp.comment);
-	rs = received_spf(req, &resp, true, msg_eol(m));
-	if (opt_authserv != NULL)
-		ar = auth_results(req, &resp, msg_eol(m));
-copy:
+	spf_response_free(&resp);
+	return ret;
+}
+
+static int
+filter(struct dns_ctx *dns, struct spf_request *req)
+{
+	enum msg_status st;
+	struct msg *m;
+	char *sender = NULL, *rs = NULL, *ar = NULL;
+	const char *mbox;
+	size_t mboxlen, nremoved = 0;
+	int ret;
+	bool checked;
+
+	m = msg_read_fd(STDIN_FILENO, &st);
+	if (m == NULL) {
+		/* Nothing could be read: nothing to copy (DESIGN.md: 66). */
+		syserror("reading the message");
+		return EX_NOINPUT;
+	}
+	ret = filter_check(dns, req, m, &sender, &rs, &ar);
+	checked = ret == 0;
 	/* New fields go after an mbox "From " line, before the header. */
 	mbox = msg_mbox_from(m, &mboxlen);
 	if (checked && mboxlen > 0 &&
@@ -290,7 +299,6 @@ out:
 	free(rs);
 	free(ar);
 	free(sender);
-	spf_response_free(&resp);
 	msg_free(m);
 	return ret;
 }
