@@ -195,14 +195,75 @@ out:
 	return ret;
 }
 
+/* What steps 1 to 4 look at, from one pass over the header, topmost
+ * field first: the first non-empty Resent-Sender and Resent-From, the
+ * first non-empty Sender and From and how many there are.  Empty fields
+ * are "treated as if they were not present". */
+struct pra_scan {
+	long resent_sender, resent_from, sender, from;
+	size_t nsender, nfrom;
+};
+
+static void
+scan_fields(const struct msg *m, struct pra_scan *sc)
+{
+	const struct msg_field *f;
+	size_t i, n = msg_nfields(m);
+
+	sc->resent_sender = sc->resent_from = sc->sender = sc->from = -1;
+	sc->nsender = sc->nfrom = 0;
+	for (i = 0; i < n; i++) {
+		f = msg_field(m, i);
+		if (f == NULL || !nonempty(f))
+			continue;
+		if (named(f, "Resent-Sender")) {
+			if (sc->resent_sender < 0)
+				sc->resent_sender = (long)i;
+		} else if (named(f, "Resent-From")) {
+			if (sc->resent_from < 0)
+				sc->resent_from = (long)i;
+		} else if (named(f, "Sender")) {
+			if (sc->nsender++ == 0)
+				sc->sender = (long)i;
+		} else if (named(f, "From")) {
+			if (sc->nfrom++ == 0)
+				sc->from = (long)i;
+		}
+	}
+}
+
+/*
+ * Step 1's exception: a non-empty Resent-From precedes the Resent-Sender
+ * with a Received or Return-Path field in between, so the Resent-Sender
+ * belongs to an older resent block (RFC 5322 3.6.6: each block is
+ * prepended with its trace fields) and step 2 takes the newer block's
+ * Resent-From.  The first non-empty Resent-From is the one to test: if a
+ * trace field lies between any preceding Resent-From and the
+ * Resent-Sender, it lies between the first one and the Resent-Sender too.
+ * Trace fields count even when empty: the RFC says "one or more Received
+ * or Return-Path headers", not non-empty ones.
+ */
+static bool
+older_block(const struct msg *m, const struct pra_scan *sc)
+{
+	const struct msg_field *f;
+	long j;
+
+	if (sc->resent_from < 0 || sc->resent_from > sc->resent_sender)
+		return false;
+	for (j = sc->resent_from + 1; j < sc->resent_sender; j++) {
+		f = msg_field(m, (size_t)j);
+		if (f != NULL &&
+		    (named(f, "Received") || named(f, "Return-Path")))
+			return true;
+	}
+	return false;
+}
+
 int
 pra_find(const struct msg *m, struct pra_result *out)
 {
-	const struct msg_field *f;
-	long resent_sender = -1, resent_from = -1, sender = -1, from = -1;
-	size_t nsender = 0, nfrom = 0, i, n;
-	long j;
-	bool older_block = false;
+	struct pra_scan sc;
 
 	memset(out, 0, sizeof(*out));
 	out->field = -1;
@@ -211,80 +272,38 @@ pra_find(const struct msg *m, struct pra_result *out)
 		              xstrdup(m == NULL
 		                          ? "no message"
 		                          : msg_status_text(msg_status(m))));
+	scan_fields(m, &sc);
 
-	/* One pass over the header, topmost field first, collecting what
-	 * steps 1 to 4 look at.  Empty fields are "treated as if they were
-	 * not present". */
-	n = msg_nfields(m);
-	for (i = 0; i < n; i++) {
-		f = msg_field(m, i);
-		if (f == NULL || !nonempty(f))
-			continue;
-		if (named(f, "Resent-Sender")) {
-			if (resent_sender < 0)
-				resent_sender = (long)i;
-		} else if (named(f, "Resent-From")) {
-			if (resent_from < 0)
-				resent_from = (long)i;
-		} else if (named(f, "Sender")) {
-			if (nsender++ == 0)
-				sender = (long)i;
-		} else if (named(f, "From")) {
-			if (nfrom++ == 0)
-				from = (long)i;
-		}
-	}
-
-	/*
-	 * Step 1: the first non-empty Resent-Sender, unless a non-empty
-	 * Resent-From precedes it with a Received or Return-Path field in
-	 * between: then the Resent-Sender belongs to an older resent block
-	 * (RFC 5322 3.6.6: each block is prepended with its trace fields)
-	 * and step 2 takes the newer block's Resent-From.  The first
-	 * non-empty Resent-From is the one to test: if a trace field lies
-	 * between any preceding Resent-From and the Resent-Sender, it lies
-	 * between the first one and the Resent-Sender too.  Trace fields
-	 * count even when empty: the RFC says "one or more Received or
-	 * Return-Path headers", not non-empty ones.
-	 */
-	if (resent_sender >= 0) {
-		if (resent_from >= 0 && resent_from < resent_sender)
-			for (j = resent_from + 1; j < resent_sender; j++) {
-				f = msg_field(m, (size_t)j);
-				if (f != NULL && (named(f, "Received") ||
-				                  named(f, "Return-Path"))) {
-					older_block = true;
-					break;
-				}
-			}
-		if (!older_block)
-			return select_mailbox(m, resent_sender,
-			                      PRA_HDR_RESENT_SENDER, out);
-	}
+	/* Step 1: the first non-empty Resent-Sender, unless it belongs to
+	 * an older resent block than the first Resent-From. */
+	if (sc.resent_sender >= 0 && !older_block(m, &sc))
+		return select_mailbox(m, sc.resent_sender,
+		                      PRA_HDR_RESENT_SENDER, out);
 
 	/* Step 2: the first non-empty Resent-From. */
-	if (resent_from >= 0)
-		return select_mailbox(m, resent_from, PRA_HDR_RESENT_FROM, out);
+	if (sc.resent_from >= 0)
+		return select_mailbox(m, sc.resent_from, PRA_HDR_RESENT_FROM,
+		                      out);
 
 	/* Step 3: all non-empty Sender fields; exactly one is used, more
 	 * than one is step 6. */
-	if (nsender > 1)
+	if (sc.nsender > 1)
 		return no_pra(
 		    out, PRA_STEP_SENDER,
-		    xasprintf("%zu non-empty Sender fields", nsender));
-	if (nsender == 1)
-		return select_mailbox(m, sender, PRA_HDR_SENDER, out);
+		    xasprintf("%zu non-empty Sender fields", sc.nsender));
+	if (sc.nsender == 1)
+		return select_mailbox(m, sc.sender, PRA_HDR_SENDER, out);
 
 	/* Step 4: exactly one non-empty From field, else step 6. */
-	if (nfrom > 1)
+	if (sc.nfrom > 1)
 		return no_pra(out, PRA_STEP_FROM,
-		              xasprintf("%zu non-empty From fields", nfrom));
-	if (nfrom == 0)
+		              xasprintf("%zu non-empty From fields", sc.nfrom));
+	if (sc.nfrom == 0)
 		return no_pra(
 		    out, PRA_STEP_FROM,
 		    xstrdup("no non-empty Resent-Sender, Resent-From, Sender "
 		            "or From field"));
-	return select_mailbox(m, from, PRA_HDR_FROM, out);
+	return select_mailbox(m, sc.from, PRA_HDR_FROM, out);
 }
 
 int
