@@ -369,6 +369,49 @@ crypto_privkey_selftest(const struct crypto_privkey *pk, char **err)
 	return rc;
 }
 
+/* An empty private key (its GnuTLS object initialised), or NULL with
+ * *err. */
+static struct crypto_privkey *
+privkey_new(char **err)
+{
+	struct crypto_privkey *pk = xcalloc(1, sizeof(*pk));
+	int rc;
+
+	if ((rc = gnutls_privkey_init(&pk->k)) < 0) {
+		set_err(err, gerr("cannot initialise key", rc));
+		free(pk);
+		return NULL;
+	}
+	return pk;
+}
+
+/* The last steps of loading or making a key: its type, with check_params
+ * whether its parts belong together, and its public half.  Returns pk,
+ * or NULL with *err after freeing pk. */
+static struct crypto_privkey *
+privkey_finish(struct crypto_privkey *pk, bool check_params, char **err)
+{
+	int rc;
+
+	if (privkey_classify(pk, err) < 0)
+		goto fail;
+	/* A damaged key file can still parse (RSA components are just
+	 * integers): check that the parts belong together.  What this
+	 * misses (a damaged d or CRT exponent) crypto_sign() catches by
+	 * verifying each signature with pk->pub. */
+	if (check_params && (rc = gnutls_privkey_verify_params(pk->k)) < 0) {
+		set_err(err, gerr("inconsistent private key (damaged file?)",
+		    rc));
+		goto fail;
+	}
+	if (privkey_derive_public(pk, err) < 0)
+		goto fail;
+	return pk;
+fail:
+	crypto_privkey_free(pk);
+	return NULL;
+}
+
 static struct crypto_privkey *
 privkey_import(const void *data, size_t len, gnutls_x509_crt_fmt_t fmt,
     char **err)
@@ -381,12 +424,8 @@ privkey_import(const void *data, size_t len, gnutls_x509_crt_fmt_t fmt,
 		set_err(err, xstrdup("key file too large"));
 		return NULL;
 	}
-	pk = xcalloc(1, sizeof(*pk));
-	if ((rc = gnutls_privkey_init(&pk->k)) < 0) {
-		set_err(err, gerr("cannot initialise key", rc));
-		free(pk);
+	if ((pk = privkey_new(err)) == NULL)
 		return NULL;
-	}
 	d.data = (unsigned char *)data;
 	d.size = (unsigned)len;
 	rc = gnutls_privkey_import_x509_raw(pk->k, &d, fmt, NULL, 0);
@@ -397,25 +436,7 @@ privkey_import(const void *data, size_t len, gnutls_x509_crt_fmt_t fmt,
 		crypto_privkey_free(pk);
 		return NULL;
 	}
-	if (privkey_classify(pk, err) < 0) {
-		crypto_privkey_free(pk);
-		return NULL;
-	}
-	/* A damaged key file can still parse (RSA components are just
-	 * integers): check that the parts belong together.  What this
-	 * misses (a damaged d or CRT exponent) crypto_sign() catches by
-	 * verifying each signature with pk->pub. */
-	if ((rc = gnutls_privkey_verify_params(pk->k)) < 0) {
-		set_err(err, gerr("inconsistent private key (damaged file?)",
-		    rc));
-		crypto_privkey_free(pk);
-		return NULL;
-	}
-	if (privkey_derive_public(pk, err) < 0) {
-		crypto_privkey_free(pk);
-		return NULL;
-	}
-	return pk;
+	return privkey_finish(pk, true, err);
 }
 
 /* A 32-byte Ed25519 seed (RFC 8032 5.1.5; RFC 8463 A.1, dkimpy's dknewkey
@@ -518,12 +539,8 @@ crypto_privkey_generate(enum crypto_key_type type, unsigned bits, char **err)
 	int rc;
 
 	crypto_init();
-	pk = xcalloc(1, sizeof(*pk));
-	if ((rc = gnutls_privkey_init(&pk->k)) < 0) {
-		set_err(err, gerr("cannot initialise key", rc));
-		free(pk);
+	if ((pk = privkey_new(err)) == NULL)
 		return NULL;
-	}
 	if (type == CRYPTO_KEY_ED25519)
 		rc = gnutls_privkey_generate(pk->k, GNUTLS_PK_EDDSA_ED25519,
 		    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519), 0);
@@ -534,15 +551,7 @@ crypto_privkey_generate(enum crypto_key_type type, unsigned bits, char **err)
 		crypto_privkey_free(pk);
 		return NULL;
 	}
-	if (privkey_classify(pk, err) < 0) {
-		crypto_privkey_free(pk);
-		return NULL;
-	}
-	if (privkey_derive_public(pk, err) < 0) {
-		crypto_privkey_free(pk);
-		return NULL;
-	}
-	return pk;
+	return privkey_finish(pk, false, err);
 }
 
 void
@@ -652,6 +661,17 @@ crypto_privkey_public_b64(const struct crypto_privkey *k, char **err)
 	return b64;
 }
 
+/* A digest of alg is crypto_hash_len(alg) bytes: 0, or -1 with *err. */
+static int
+digest_len_check(enum crypto_hash_alg alg, size_t dlen, char **err)
+{
+	if (dlen == crypto_hash_len(alg))
+		return 0;
+	set_err(err, xasprintf("digest is %zu bytes, %s needs %zu", dlen,
+	    alg == CRYPTO_SHA1 ? "SHA-1" : "SHA-256", crypto_hash_len(alg)));
+	return -1;
+}
+
 int
 crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
     const unsigned char *digest, size_t dlen, unsigned char **sig,
@@ -663,12 +683,8 @@ crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
 
 	*sig = NULL;
 	*siglen = 0;
-	if (dlen != crypto_hash_len(alg)) {
-		set_err(err, xasprintf("digest is %zu bytes, %s needs %zu",
-		    dlen, alg == CRYPTO_SHA1 ? "SHA-1" : "SHA-256",
-		    crypto_hash_len(alg)));
+	if (digest_len_check(alg, dlen, err) < 0)
 		return -1;
-	}
 	d.data = (unsigned char *)digest;
 	d.size = (unsigned)dlen;
 	if (k->type == CRYPTO_KEY_ED25519) {
@@ -941,12 +957,8 @@ crypto_verify(const struct crypto_pubkey *k, enum crypto_hash_alg alg,
 	gnutls_datum_t d, s;
 	int rc;
 
-	if (dlen != crypto_hash_len(alg)) {
-		set_err(err, xasprintf("digest is %zu bytes, %s needs %zu",
-		    dlen, alg == CRYPTO_SHA1 ? "SHA-1" : "SHA-256",
-		    crypto_hash_len(alg)));
+	if (digest_len_check(alg, dlen, err) < 0)
 		return -1;
-	}
 	/* An empty or absurd signature simply does not verify. */
 	if (sig == NULL || siglen == 0 || siglen > CRYPTO_MAX_PUBKEY_DER)
 		return 0;
