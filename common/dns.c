@@ -909,10 +909,11 @@ zone_find(const struct dns_ctx *c, const ldns_rdf *name)
 	return below ? ZONE_EMPTY : ZONE_NXDOMAIN;
 }
 
-/* Answer QNAME from the zone files; false when they do not cover it. */
+/* Answer QNAME from the zone files; false when they do not cover it.
+ * *clipped: a CNAME target asked on the network hit the budget. */
 static bool
 zone_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
-    struct dns_answer *a, int depth)
+    struct dns_answer *a, int depth, bool *clipped)
 {
 	const ldns_rdf *last = NULL;
 	const struct dns_answer *far;
@@ -943,6 +944,7 @@ zone_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
 			far = lookup(c, ldns_rdf_data(last), ldns_rdf_size(last),
 			    t, depth + 1);
 			answer_copy(a, far);
+			*clipped = far == &dns_answer_timeout;
 		}
 	}
 	return true;
@@ -1329,11 +1331,13 @@ struct net_result {
  * answer, none is left, or SLOT_END.  Each datagram is checked: source
  * address and port, then reply_check(); anything else is dropped and the
  * wait goes on.  An error RCODE ends that server's query (it counts as
- * errored); a truncated reply switches that server to TCP until DEADLINE.
+ * errored); a truncated reply switches that server to TCP until SLOT_END
+ * (so a server that dribbles its TCP answer cannot keep the next server
+ * from being asked).
  */
 static void
 wait_replies(struct dns_ctx *c, struct pending *pend, size_t np,
-    const ldns_rdf *qname, enum dns_type t, double slot_end, double deadline,
+    const ldns_rdf *qname, enum dns_type t, double slot_end,
     struct dns_answer *a, struct net_result *res)
 {
 	struct pollfd pfd[DNS_MAX_SERVERS];
@@ -1402,7 +1406,7 @@ wait_replies(struct dns_ctx *c, struct pending *pend, size_t np,
 				trace(c, "truncated reply from %s: asking "
 				    "again over TCP", s->label);
 				pending_close(p);
-				if (!tcp_exchange(c, s, qname, t, deadline,
+				if (!tcp_exchange(c, s, qname, t, slot_end,
 				    &got))
 					continue;
 				break;
@@ -1474,7 +1478,7 @@ net_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
 		slot_end = now + (deadline - now) / (double)(nsrv - i);
 		if (udp_send(c, i, qname, t, &pend[np]))
 			np++;
-		wait_replies(c, pend, np, qname, t, slot_end, deadline, a, res);
+		wait_replies(c, pend, np, qname, t, slot_end, a, res);
 	}
 	for (i = 0; i < np; i++)
 		pending_close(&pend[i]);
@@ -1517,7 +1521,7 @@ lookup(struct dns_ctx *c, const unsigned char *wire, size_t len,
 	e->ans.status = DNS_ERROR;
 	name = wire_to_text(wire, len, false);
 
-	fromzone = zone_answer(c, qname, t, &e->ans, depth);
+	fromzone = zone_answer(c, qname, t, &e->ans, depth, &res.clipped);
 	if (!fromzone) {
 		trace(c, "query %s %s", type_name(t), name);
 		net_answer(c, qname, t, &e->ans, &res);

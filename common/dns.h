@@ -111,7 +111,8 @@ int dns_parse_nameserver(const char *spec, unsigned char addr[16],
  * time, the second half of what is left, and so on, the last all the rest;
  * a server that answers with an error RCODE passes on at once, and the
  * queries already sent stay open (a late answer from the first server is
- * still taken) until the deadline. */
+ * still taken) until the deadline.  A TCP fallback (after TC=1) lasts at
+ * most until the next server's turn.  At most 8 servers are asked. */
 void dns_set_timeout(struct dns_ctx *c, double seconds);
 
 /* Per-message DNS budget in seconds (> 0; default DNS_DEFAULT_BUDGET).

@@ -885,7 +885,7 @@ main(void)
 	test_trace();
 	dns_free(c);
 
-	/* --truncate-udp: every UDP answer has TC=1; ldns asks over TCP. */
+	/* --truncate-udp: every UDP answer has TC=1; asked again over TCP. */
 	c = ctx_for(d2.spec);
 	check_txt(c, "txt.example.com", "v=spf1 a -all", 3);
 	is_int(1, log_count("log2", "TCP txt.example.com TXT"),
