@@ -742,7 +742,7 @@ test_reply_match(void)
 	 * its length: the sanitizer build checks that). */
 	len = mkreply(p, 0xbeef, 0x8180, 1, n, DNS_T_TXT, 1, 1);
 	for (cut = 0; cut < len; cut++) {
-		unsigned char *q = xmemdup(p, cut);
+		unsigned char *q = (unsigned char *)xmemdup(p, cut);
 
 		if (dns_reply_match(q, cut, 0xbeef, n, DNS_T_TXT, false, &a)
 		    != DNS_REPLY_DROP)
