@@ -4,7 +4,7 @@
 . "${SOURCE:-t}/lib.sh"
 
 progs="dkkeygen dkimsign dkimverify spfquery pra"
-plan 54
+plan 70
 
 for p in $progs; do
 	run_status 0 "$p --help exits 0" "$BIN/$p" --help
