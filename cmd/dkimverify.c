@@ -310,6 +310,10 @@ batch(const char **files)
 
 	for (i = 0; files[i] != NULL; i++) {
 		int fd, st;
+
+		/* DESIGN.md: the DNS budget is per message. */
+		if (dns != NULL)
+			dns_budget_start(dns);
 		if (strcmp(files[i], "-") == 0)
 			st = verify_print(STDIN_FILENO, files[i]);
 		else if ((fd = open(files[i], O_RDONLY)) < 0) {

@@ -1,6 +1,6 @@
 /*
  * cli: shared popt tables for -v, -q, -V, --nameserver, --dns-timeout,
- * --dns-zone.  Values are collected with a popt callback so a program's own
+ * --dns-budget, --dns-zone.  Values are collected with a popt callback so a program's own
  * option loop never sees them.
  */
 #include "config.h"
@@ -16,9 +16,18 @@
 #include "common/cli.h"
 #include "common/util.h"
 
-struct cli_state cli = {.dns_timeout = DNS_DEFAULT_TIMEOUT};
+struct cli_state cli = {.dns_timeout = DNS_DEFAULT_TIMEOUT,
+    .dns_budget = DNS_DEFAULT_BUDGET};
 
-enum { CLI_VERBOSE = 1, CLI_QUIET, CLI_VERSION, CLI_NS, CLI_TIMEOUT, CLI_ZONE };
+enum {
+	CLI_VERBOSE = 1,
+	CLI_QUIET,
+	CLI_VERSION,
+	CLI_NS,
+	CLI_TIMEOUT,
+	CLI_BUDGET,
+	CLI_ZONE
+};
 
 static void
 set_error(char *msg)
@@ -84,6 +93,16 @@ callback(poptContext con, enum poptCallbackReason reason,
 		else
 			cli.dns_timeout = d;
 		break;
+	case CLI_BUDGET:
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end != '\0' || !(d > 0) ||
+		    d > 3600)
+			set_error(xasprintf("--dns-budget: not a number of "
+			    "seconds between 0 and 3600: %s", arg));
+		else
+			cli.dns_budget = d;
+		break;
 	}
 }
 
@@ -104,6 +123,9 @@ struct poptOption cli_dns_table[] = {
 	"ADDR[@PORT]"},
     {"dns-timeout", '\0', POPT_ARG_STRING, NULL, CLI_TIMEOUT,
 	"seconds to wait for each DNS answer (default 5)", "SECONDS"},
+    {"dns-budget", '\0', POPT_ARG_STRING, NULL, CLI_BUDGET,
+	"seconds of DNS per message, all queries together (default 20)",
+	"SECONDS"},
     {"dns-zone", '\0', POPT_ARG_STRING, NULL, CLI_ZONE,
 	"answer the names in this master file from it (repeatable)", "FILE"},
     POPT_TABLEEND};
@@ -113,7 +135,7 @@ cli_init(const char *program)
 {
 	util_set_program(program);
 	/* A reader that goes away must give a write error (exit 74), not
-	 * kill the program: ldns writes to TCP sockets too. */
+	 * kill the program. */
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -143,6 +165,7 @@ cli_dns_new(char **err)
 		if (dns_add_nameserver(c, cli.nameservers[i], err) < 0)
 			goto fail;
 	dns_set_timeout(c, cli.dns_timeout);
+	dns_set_budget(c, cli.dns_budget);
 	for (i = 0; i < cli.nzones; i++)
 		if (dns_load_zone(c, cli.zones[i], err) < 0)
 			goto fail;

@@ -59,6 +59,7 @@ struct cli_state {
 	char **zones;        /* --dns-zone files, in order */
 	size_t nzones;
 	double dns_timeout;  /* --dns-timeout, default DNS_DEFAULT_TIMEOUT */
+	double dns_budget;   /* --dns-budget, default DNS_DEFAULT_BUDGET */
 	char *error;         /* first usage error seen by the tables, or NULL */
 };
 extern struct cli_state cli;
@@ -90,8 +91,8 @@ void cli_init(const char *program);
 poptContext cli_start(const char *program, int argc, const char **argv,
     const struct poptOption *options, const char *other_help);
 
-/* Make the dns_ctx the options describe (nameservers, timeout, zone
- * files).  Returns NULL with *err set (caller frees) when a nameserver
+/* Make the dns_ctx the options describe (nameservers, timeout, budget,
+ * zone files).  Returns NULL with *err set (caller frees) when a nameserver
  * address or a zone file is unusable. */
 struct dns_ctx *cli_dns_new(char **err);
 

@@ -1,25 +1,37 @@
 /*
- * dns: DNS lookups through ldns, the only file that includes it (dns.h).
+ * dns: DNS lookups, the only file that includes ldns (dns.h).
  *
- * One ldns_resolver per nameserver group: the resolv.conf servers share one
- * (they all use port 53), and every --nameserver gets its own, because an
- * ldns resolver has a single port for all of its servers.  Servers are
- * asked in order; the next one is tried only when one does not answer, or
- * answers with an error RCODE.  Names are sent as given (absolute, never
- * through the search list).  Every answer, including the negative ones and
- * timeouts, is cached in the context, keyed by the lower-cased wire name
- * and the type.
+ * ldns builds the query packets and parses the replies; the network path
+ * is ours, because a stub resolver's integrity is in it (RFC 5452): every
+ * query has a random ID from the kernel (getrandom) and a fresh socket
+ * (a random ephemeral port), and a reply is used only when its source
+ * address and port, ID, QR bit and question (name, type, class) match;
+ * anything else is dropped and the wait goes on.  One deadline per query,
+ * computed once from the monotonic clock, bounds UDP, the TCP fallback and
+ * every partial read; a per-message budget bounds all queries together.
+ * Servers are asked in order (net_answer says how the time is shared).
+ * Names are sent as given (absolute, never through a search list).  Every
+ * answer, including the negative ones and timeouts, is cached in the
+ * context, keyed by the lower-cased wire name and the type; a timeout the
+ * budget caused is not (the next message has a budget of its own).
  */
 #include "config.h"
 
-#include <sys/time.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <ldns/ldns.h>
 
@@ -37,6 +49,20 @@
  * answers come back truncated and are asked again over TCP (RFC 7766 5). */
 #define DNS_EDNS_SIZE 1232
 
+/* RFC 1035 4.1.1: the fixed header is 12 octets. */
+#define DNS_HEADER_SIZE 12
+
+/* RFC 1035 4.2.2: a TCP message has a two-octet length, so at most 65535
+ * octets; a UDP datagram cannot be longer either (RFC 768). */
+#define DNS_TCP_MAX 65535
+#define DNS_UDP_MAX 65535
+
+/* How many nameservers one query tries.  RFC 1035 does not bound it; 3 is
+ * resolv.conf's MAXNS, and every --nameserver beyond 8 would get too thin
+ * a share of the per-query deadline to be of use. */
+#define DNS_MAX_SERVERS 8
+#define DNS_RESOLV_CONF_MAX 3
+
 /* CNAME chain length we follow (in an answer, or through zone-file data)
  * before calling it a loop; RFC 1034 3.6.2 forbids loops but does not bound
  * chains; 16 is far more than any real chain. */
@@ -47,8 +73,9 @@
 #define DNS_PTR_NAME_MAX 80
 
 struct dns_server {
-	ldns_resolver *res;
-	char *label;            /* "ADDR@PORT" or "resolv.conf", for traces */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char *label;            /* "ADDR@PORT", for traces */
 };
 
 struct dns_cent {
@@ -63,7 +90,10 @@ struct dns_ctx {
 	struct dns_server *srv;
 	size_t nsrv;
 	bool user_servers;      /* dns_add_nameserver() was called */
-	struct timeval timeout;
+	double timeout;         /* per query, seconds */
+	double budget;          /* per message, seconds */
+	double budget_end;      /* monotonic end of this message's budget;
+	                         * 0: starts at the next network query */
 
 	struct dns_cent **tab;  /* cache: hash table, chained */
 	size_t tabsize;
@@ -80,6 +110,8 @@ struct dns_ctx {
 
 /* Answer for names that cannot be sent; shared, never freed. */
 static const struct dns_answer dns_answer_error = {DNS_ERROR, 0, NULL};
+/* Answer once the budget is spent (not cached); shared, never freed. */
+static const struct dns_answer dns_answer_timeout = {DNS_TIMEOUT, 0, NULL};
 
 static unsigned char
 lower_ascii(unsigned char ch)
@@ -141,6 +173,15 @@ trace(struct dns_ctx *c, const char *fmt, ...)
 	va_end(ap);
 	c->trace(c->trace_arg, line);
 	free(line);
+}
+
+static double
+monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------ names */
@@ -509,66 +550,87 @@ cache_add(struct dns_ctx *c, struct dns_cent *e)
 /* ------------------------------------------------------------ context */
 
 static void
-resolver_setup(ldns_resolver *r, struct timeval tv)
-{
-	ldns_resolver_set_recursive(r, true);   /* RD: we are a stub */
-	ldns_resolver_set_dnsrch(r, false);     /* never the search list */
-	ldns_resolver_set_defnames(r, false);
-	ldns_resolver_set_retry(r, 1);          /* one try per server... */
-	ldns_resolver_set_retrans(r, 0);        /* ...and no sleep between */
-	ldns_resolver_set_fallback(r, true);    /* TC=1: ask again over TCP */
-	ldns_resolver_set_igntc(r, false);
-	ldns_resolver_set_usevc(r, false);
-	ldns_resolver_set_random(r, false);     /* servers in the given order */
-	ldns_resolver_set_fail(r, false);
-	ldns_resolver_set_dnssec(r, false);
-	ldns_resolver_set_edns_udp_size(r, DNS_EDNS_SIZE);
-	ldns_resolver_set_timeout(r, tv);
-}
-
-static void
 servers_free(struct dns_ctx *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->nsrv; i++) {
-		ldns_resolver_deep_free(c->srv[i].res);
+	for (i = 0; i < c->nsrv; i++)
 		free(c->srv[i].label);
-	}
 	free(c->srv);
 	c->srv = NULL;
 	c->nsrv = 0;
 }
 
 static void
-server_push(struct dns_ctx *c, ldns_resolver *r, const char *label)
+server_push(struct dns_ctx *c, const unsigned char *bin, size_t binlen,
+    unsigned port)
 {
+	struct dns_server *s;
+	char text[INET6_ADDRSTRLEN];
+
 	c->srv = xreallocarray(c->srv, c->nsrv + 1, sizeof(*c->srv));
-	c->srv[c->nsrv].res = r;
-	c->srv[c->nsrv].label = xstrdup(label);
-	c->nsrv++;
+	s = &c->srv[c->nsrv++];
+	memset(s, 0, sizeof(*s));
+	if (binlen == 4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&s->sa;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, bin, 4);
+		s->salen = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&s->sa;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		memcpy(&s6->sin6_addr, bin, 16);
+		s->salen = sizeof(*s6);
+	}
+	inet_ntop(binlen == 4 ? AF_INET : AF_INET6, bin, text, sizeof(text));
+	s->label = xasprintf("%s@%u", text, port);
+}
+
+/* The "nameserver ADDR" lines of resolv.conf(5), port 53, at most
+ * DNS_RESOLV_CONF_MAX of them as the C library takes them.  A missing
+ * file or no usable line leaves no server (then every query is
+ * DNS_ERROR unless --nameserver is given). */
+static void
+servers_from_resolv_conf(struct dns_ctx *c, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512], *w, *save = NULL;
+	unsigned char bin[16];
+	size_t n = 0;
+
+	if (fp == NULL)
+		return;
+	while (n < DNS_RESOLV_CONF_MAX && fgets(line, sizeof(line), fp)) {
+		w = strtok_r(line, " \t\r\n", &save);
+		if (w == NULL || strcmp(w, "nameserver") != 0)
+			continue;
+		w = strtok_r(NULL, " \t\r\n", &save);
+		if (w == NULL)
+			continue;
+		if (inet_pton(AF_INET, w, bin) == 1)
+			server_push(c, bin, 4, 53);
+		else if (inet_pton(AF_INET6, w, bin) == 1)
+			server_push(c, bin, 16, 53);
+		else
+			continue;       /* e.g. fe80::1%eth0: not for us */
+		n++;
+	}
+	fclose(fp);
 }
 
 struct dns_ctx *
 dns_new(char **err)
 {
 	struct dns_ctx *c;
-	ldns_resolver *r = NULL;
 
-	if (ldns_resolver_new_frm_file(&r, NULL) != LDNS_STATUS_OK) {
-		/* No usable resolv.conf: --nameserver can still be given. */
-		r = ldns_resolver_new();
-		if (r == NULL) {
-			if (err != NULL)
-				*err = xstrdup("cannot create a DNS resolver");
-			return NULL;
-		}
-	}
 	c = xcalloc(1, sizeof(*c));
-	c->timeout.tv_sec = (time_t)DNS_DEFAULT_TIMEOUT;
-	c->timeout.tv_usec = 0;
-	resolver_setup(r, c->timeout);
-	server_push(c, r, "resolv.conf");
+	c->timeout = DNS_DEFAULT_TIMEOUT;
+	c->budget = DNS_DEFAULT_BUDGET;
+	servers_from_resolv_conf(c, "/etc/resolv.conf");
 	c->zone = ldns_rr_list_new();
 	if (c->zone == NULL) {
 		/* ldns out of memory: as fatal as our own. */
@@ -646,12 +708,8 @@ int
 dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err)
 {
 	unsigned char bin[16];
-	char text[INET6_ADDRSTRLEN];
 	size_t binlen;
 	unsigned port;
-	ldns_rdf *rdf;
-	ldns_resolver *r;
-	char *label;
 
 	if (dns_parse_nameserver(spec, bin, &binlen, &port) < 0) {
 		if (err != NULL)
@@ -659,47 +717,50 @@ dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err)
 			    "ADDR@PORT (IPv4 or IPv6)", spec);
 		return -1;
 	}
-	rdf = ldns_rdf_new_frm_data(binlen == 4 ? LDNS_RDF_TYPE_A :
-	    LDNS_RDF_TYPE_AAAA, binlen, bin);
-	r = ldns_resolver_new();
-	if (rdf == NULL || r == NULL ||
-	    ldns_resolver_push_nameserver(r, rdf) != LDNS_STATUS_OK) {
-		ldns_rdf_deep_free(rdf);
-		ldns_resolver_deep_free(r);
-		if (err != NULL)
-			*err = xstrdup("out of memory");
-		return -1;
-	}
-	ldns_rdf_deep_free(rdf);        /* the resolver keeps a copy */
-	ldns_resolver_set_port(r, (uint16_t)port);
-	resolver_setup(r, c->timeout);
 	if (!c->user_servers) {
 		servers_free(c);        /* the first one replaces resolv.conf */
 		c->user_servers = true;
 	}
-	inet_ntop(binlen == 4 ? AF_INET : AF_INET6, bin, text, sizeof text);
-	label = xasprintf("%s@%u", text, port);
-	server_push(c, r, label);
-	free(label);
+	server_push(c, bin, binlen, port);
 	return 0;
 }
 
 void
 dns_set_timeout(struct dns_ctx *c, double seconds)
 {
-	size_t i;
-
 	if (!(seconds > 0))
 		return;
 	if (seconds > 86400)
 		seconds = 86400;
-	c->timeout.tv_sec = (time_t)seconds;
-	c->timeout.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) *
-	    1e6);
-	if (c->timeout.tv_sec == 0 && c->timeout.tv_usec == 0)
-		c->timeout.tv_usec = 1;
-	for (i = 0; i < c->nsrv; i++)
-		ldns_resolver_set_timeout(c->srv[i].res, c->timeout);
+	c->timeout = seconds;
+}
+
+void
+dns_set_budget(struct dns_ctx *c, double seconds)
+{
+	if (!(seconds > 0))
+		return;
+	if (seconds > 86400)
+		seconds = 86400;
+	c->budget = seconds;
+}
+
+void
+dns_budget_start(struct dns_ctx *c)
+{
+	c->budget_end = monotonic() + c->budget;
+}
+
+bool
+dns_budget_spent(const struct dns_ctx *c)
+{
+	return c->budget_end != 0 && monotonic() >= c->budget_end;
+}
+
+double
+dns_budget(const struct dns_ctx *c)
+{
+	return c->budget;
 }
 
 void
@@ -848,10 +909,11 @@ zone_find(const struct dns_ctx *c, const ldns_rdf *name)
 	return below ? ZONE_EMPTY : ZONE_NXDOMAIN;
 }
 
-/* Answer QNAME from the zone files; false when they do not cover it. */
+/* Answer QNAME from the zone files; false when they do not cover it.
+ * *clipped: a CNAME target asked on the network hit the budget. */
 static bool
 zone_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
-    struct dns_answer *a, int depth)
+    struct dns_answer *a, int depth, bool *clipped)
 {
 	const ldns_rdf *last = NULL;
 	const struct dns_answer *far;
@@ -882,6 +944,7 @@ zone_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
 			far = lookup(c, ldns_rdf_data(last), ldns_rdf_size(last),
 			    t, depth + 1);
 			answer_copy(a, far);
+			*clipped = far == &dns_answer_timeout;
 		}
 	}
 	return true;
@@ -889,77 +952,541 @@ zone_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
 
 /* ------------------------------------------------------------ network */
 
+/* RFC 5452 9.2: the query ID must be unpredictable; the kernel's CSPRNG
+ * (getrandom) gives it without a user-space DRBG to seed.  false only when
+ * the kernel has no randomness to give. */
 static bool
-question_matches(const ldns_pkt *pkt, const ldns_rdf *qname, enum dns_type t)
+random_id(uint16_t *id)
 {
-	const ldns_rr_list *q = ldns_pkt_question(pkt);
-	const ldns_rr *rr;
+	unsigned char b[2];
+	ssize_t r;
 
-	if (q == NULL || ldns_rr_list_rr_count(q) == 0)
-		return true;    /* some error answers carry no question */
-	rr = ldns_rr_list_rr(q, 0);
-	return ldns_rr_get_type(rr) == (ldns_rr_type)t &&
-	    ldns_dname_compare(ldns_rr_owner(rr), qname) == 0;
+	do
+		r = getrandom(b, sizeof(b), 0);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)sizeof(b))
+		return false;
+	*id = (uint16_t)(b[0] << 8 | b[1]);
+	return true;
 }
 
-static void
-net_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
+/*
+ * The reply check (RFC 5452 9.1: ID, question and, at the socket, source
+ * address and port must all match the query).  Header first, on the raw
+ * bytes (a short packet, another ID, QR=0 or another opcode is not a
+ * reply to us), then ldns parses the whole packet and the question must
+ * be exactly one, our name (case-insensitively, RFC 4343), our type, class
+ * IN.  Over UDP a matched reply with TC=1 asks for TCP (RFC 7766 5); over
+ * TCP TC is meaningless and ignored.  *a is filled only for
+ * DNS_REPLY_ANSWER.
+ */
+static enum dns_reply
+reply_check(const unsigned char *pkt, size_t len, uint16_t id,
+    const ldns_rdf *qname, enum dns_type t, bool tcp, struct dns_answer *a)
+{
+	ldns_pkt *p = NULL;
+	const ldns_rr_list *q;
+	const ldns_rr *qr;
+	enum dns_reply r = DNS_REPLY_DROP;
+
+	if (len < DNS_HEADER_SIZE)
+		return DNS_REPLY_DROP;
+	if ((uint16_t)(pkt[0] << 8 | pkt[1]) != id)
+		return DNS_REPLY_DROP;          /* not our ID */
+	if ((pkt[2] & 0x80) == 0 || (pkt[2] & 0x78) != 0)
+		return DNS_REPLY_DROP;          /* QR=0, or not a QUERY */
+	if (pkt[4] != 0 || pkt[5] != 1)
+		return DNS_REPLY_DROP;          /* QDCOUNT must be 1 */
+	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK || p == NULL)
+		goto out;                       /* unparsable */
+	q = ldns_pkt_question(p);
+	if (q == NULL || ldns_rr_list_rr_count(q) != 1)
+		goto out;
+	qr = ldns_rr_list_rr(q, 0);
+	if (ldns_rr_get_type(qr) != (ldns_rr_type)t ||
+	    ldns_rr_get_class(qr) != LDNS_RR_CLASS_IN ||
+	    ldns_rr_owner(qr) == NULL ||
+	    ldns_rdf_get_type(ldns_rr_owner(qr)) != LDNS_RDF_TYPE_DNAME ||
+	    ldns_dname_compare(ldns_rr_owner(qr), qname) != 0)
+		goto out;                       /* another question */
+	if (!tcp && ldns_pkt_tc(p)) {
+		r = DNS_REPLY_TRUNCATED;
+		goto out;
+	}
+	memset(a, 0, sizeof(*a));
+	switch (ldns_pkt_get_rcode(p)) {
+	case LDNS_RCODE_NOERROR:
+		collect(a, ldns_pkt_answer(p), qname, t, NULL);
+		break;
+	case LDNS_RCODE_NXDOMAIN:
+		a->status = DNS_NXDOMAIN;
+		break;
+	default:
+		a->status = DNS_SERVFAIL;       /* SERVFAIL, REFUSED, ... */
+		break;
+	}
+	if (a->status != DNS_OK)
+		answer_clear(a);
+	r = DNS_REPLY_ANSWER;
+out:
+	ldns_pkt_free(p);
+	return r;
+}
+
+enum dns_reply
+dns_reply_match(const unsigned char *pkt, size_t len, unsigned id,
+    const char *name, enum dns_type type, bool tcp, struct dns_answer *ans)
+{
+	unsigned char wire[DNS_WIRE_MAX];
+	ldns_rdf *qname;
+	size_t wlen;
+	enum dns_reply r;
+
+	memset(ans, 0, sizeof(*ans));
+	ans->status = DNS_ERROR;
+	if (name == NULL || (wlen = name_to_wire(name, wire)) == 0 ||
+	    id > 0xffff)
+		return DNS_REPLY_DROP;
+	qname = ldns_dname_new_frm_data((uint16_t)wlen, wire);
+	if (qname == NULL)
+		return DNS_REPLY_DROP;
+	r = reply_check(pkt, len, (uint16_t)id, qname, type, tcp, ans);
+	ldns_rdf_deep_free(qname);
+	return r;
+}
+
+void
+dns_answer_clear(struct dns_answer *a)
+{
+	answer_clear(a);
+}
+
+/* The query packet: ID, RD=1 (we are a stub), one question, class IN, an
+ * EDNS OPT record advertising DNS_EDNS_SIZE (RFC 6891 6.2.5).  Caller
+ * frees; NULL when ldns cannot build it. */
+static unsigned char *
+query_wire(const ldns_rdf *qname, enum dns_type t, uint16_t id, size_t *len)
+{
+	ldns_pkt *p;
+	ldns_rdf *name;
+	uint8_t *w = NULL;
+
+	name = ldns_rdf_clone(qname);
+	if (name == NULL)
+		return NULL;
+	p = ldns_pkt_query_new(name, (ldns_rr_type)t, LDNS_RR_CLASS_IN,
+	    LDNS_RD);
+	if (p == NULL)
+		return NULL;
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_edns_udp_size(p, DNS_EDNS_SIZE);
+	if (ldns_pkt2wire(&w, p, len) != LDNS_STATUS_OK)
+		w = NULL;
+	ldns_pkt_free(p);
+	return w;
+}
+
+static bool
+same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4, *b4;
+	const struct sockaddr_in6 *a6, *b6;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)a;
+		b4 = (const struct sockaddr_in *)b;
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)a;
+		b6 = (const struct sockaddr_in6 *)b;
+		return a6->sin6_port == b6->sin6_port &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+	}
+	return false;
+}
+
+static char *
+peer_text(const struct sockaddr_storage *sa)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, text, sizeof(text));
+		return xasprintf("%s@%u", text, ntohs(s4->sin_port));
+	}
+	if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 =
+		    (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof(text));
+		return xasprintf("%s@%u", text, ntohs(s6->sin6_port));
+	}
+	return xstrdup("an unknown address");
+}
+
+/* Milliseconds from now to DEADLINE for poll(), rounded up so a wake-up
+ * is never before it; 0 when it has passed. */
+static int
+ms_until(double deadline)
+{
+	double left = deadline - monotonic();
+
+	if (left <= 0)
+		return 0;
+	if (left > 86400)
+		left = 86400;
+	return (int)(left * 1000) + 1;
+}
+
+/* Wait until FD is ready for EVENTS or DEADLINE passes: 1 ready, 0 time
+ * is up, -1 error. */
+static int
+wait_fd(int fd, short events, double deadline)
+{
+	struct pollfd pfd;
+	int ms, r;
+
+	for (;;) {
+		ms = ms_until(deadline);
+		if (ms == 0)
+			return 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, ms);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/*
+ * Read exactly N octets from the TCP socket FD before DEADLINE (every
+ * partial read is bounded by the same deadline: a server that dribbles
+ * one byte at a time cannot stretch the query).  0, or -1 on EOF, error
+ * or time up.
+ */
+static int
+tcp_read_full(int fd, unsigned char *p, size_t n, double deadline)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		if (wait_fd(fd, POLLIN, deadline) <= 0)
+			return -1;
+		r = recv(fd, p, n, 0);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN ||
+		    errno == EWOULDBLOCK))
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * The query over TCP to server S (RFC 7766 5, after a truncated UDP
+ * reply; RFC 1035 4.2.2 two-octet length prefix), all of it (connect,
+ * write, every read) before DEADLINE.  A message that does not match
+ * (ID, QR, question) is dropped and reading goes on.  true with *a filled
+ * when a matching answer came.
+ */
+static bool
+tcp_exchange(struct dns_ctx *c, const struct dns_server *s,
+    const ldns_rdf *qname, enum dns_type t, double deadline,
     struct dns_answer *a)
 {
-	ldns_pkt *pkt;
-	ldns_status st;
-	ldns_pkt_rcode rc;
-	bool errored = false;
-	size_t i, k;
+	unsigned char *q = NULL, *msg = NULL, lenbuf[2];
+	size_t qlen = 0, off, mlen;
+	uint16_t id;
+	ssize_t r;
+	int fd, err = 0;
+	socklen_t elen = sizeof(err);
+	bool ok = false;
 
-	if (c->nsrv == 0 ||
-	    (c->nsrv == 1 && ldns_resolver_nameserver_count(c->srv[0].res) ==
-	    0)) {
+	fd = socket(s->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	if (connect(fd, (const struct sockaddr *)&s->sa, s->salen) < 0) {
+		if (errno != EINPROGRESS)
+			goto out;
+		if (wait_fd(fd, POLLOUT, deadline) <= 0 ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 ||
+		    err != 0)
+			goto out;
+	}
+	if (!random_id(&id) || (q = query_wire(qname, t, id, &qlen)) == NULL ||
+	    qlen > DNS_TCP_MAX)
+		goto out;
+	msg = xmalloc(qlen + 2);
+	msg[0] = (unsigned char)(qlen >> 8);
+	msg[1] = (unsigned char)qlen;
+	memcpy(msg + 2, q, qlen);
+	for (off = 0; off < qlen + 2;) {
+		if (wait_fd(fd, POLLOUT, deadline) <= 0)
+			goto out;
+		r = send(fd, msg + off, qlen + 2 - off, MSG_NOSIGNAL);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN ||
+		    errno == EWOULDBLOCK))
+			continue;
+		if (r <= 0)
+			goto out;
+		off += (size_t)r;
+	}
+	free(msg);
+	msg = xmalloc(DNS_TCP_MAX);
+	for (;;) {
+		if (tcp_read_full(fd, lenbuf, 2, deadline) < 0)
+			goto out;
+		mlen = (size_t)lenbuf[0] << 8 | lenbuf[1];
+		if (tcp_read_full(fd, msg, mlen, deadline) < 0)
+			goto out;
+		if (reply_check(msg, mlen, id, qname, t, true, a) ==
+		    DNS_REPLY_ANSWER) {
+			ok = true;
+			break;
+		}
+		trace(c, "dropped a TCP reply from %s: ID, question or format "
+		    "does not match", s->label);
+	}
+out:
+	if (!ok && c->trace != NULL && monotonic() < deadline)
+		trace(c, "no TCP answer from %s", s->label);
+	free(msg);
+	free(q);
+	close(fd);
+	return ok;
+}
+
+/* One UDP query in flight: a socket of its own (a fresh ephemeral port
+ * from the kernel, RFC 5452 9.2) connected to one server. */
+struct pending {
+	int fd;
+	uint16_t id;
+	size_t srv;
+};
+
+static void
+pending_close(struct pending *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+static bool
+udp_send(struct dns_ctx *c, size_t i, const ldns_rdf *qname, enum dns_type t,
+    struct pending *p)
+{
+	const struct dns_server *s = &c->srv[i];
+	unsigned char *q;
+	size_t qlen;
+	ssize_t r;
+
+	p->fd = -1;
+	p->srv = i;
+	if (!random_id(&p->id)) {
+		trace(c, "no random query ID from the kernel: %s",
+		    strerror(errno));
+		return false;
+	}
+	q = query_wire(qname, t, p->id, &qlen);
+	if (q == NULL)
+		return false;
+	p->fd = socket(s->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	/* connect(): the kernel then delivers only datagrams from the
+	 * server; the source is still checked on every reply. */
+	if (p->fd < 0 ||
+	    connect(p->fd, (const struct sockaddr *)&s->sa, s->salen) < 0 ||
+	    (r = send(p->fd, q, qlen, 0)) != (ssize_t)qlen) {
+		trace(c, "cannot send to %s: %s", s->label, strerror(errno));
+		pending_close(p);
+		free(q);
+		return false;
+	}
+	free(q);
+	return true;
+}
+
+/* The outcome of one query on the network. */
+struct net_result {
+	bool answered;  /* *a holds a matched answer */
+	bool errored;   /* some server answered with an error RCODE */
+	bool clipped;   /* the budget, not --dns-timeout, ended the wait */
+};
+
+/*
+ * Wait on every query in flight (PEND[0..NP)) until one gives a usable
+ * answer, none is left, or SLOT_END.  Each datagram is checked: source
+ * address and port, then reply_check(); anything else is dropped and the
+ * wait goes on.  An error RCODE ends that server's query (it counts as
+ * errored); a truncated reply switches that server to TCP until SLOT_END
+ * (so a server that dribbles its TCP answer cannot keep the next server
+ * from being asked).
+ */
+static void
+wait_replies(struct dns_ctx *c, struct pending *pend, size_t np,
+    const ldns_rdf *qname, enum dns_type t, double slot_end,
+    struct dns_answer *a, struct net_result *res)
+{
+	struct pollfd pfd[DNS_MAX_SERVERS];
+	size_t map[DNS_MAX_SERVERS], n, i;
+	unsigned char buf[DNS_UDP_MAX];
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct dns_answer got;
+	struct pending *p;
+	const struct dns_server *s;
+	ssize_t r;
+	char *who;
+	int ms, pr;
+
+	for (;;) {
+		n = 0;
+		for (i = 0; i < np; i++)
+			if (pend[i].fd >= 0) {
+				pfd[n].fd = pend[i].fd;
+				pfd[n].events = POLLIN;
+				pfd[n].revents = 0;
+				map[n++] = i;
+			}
+		if (n == 0 || (ms = ms_until(slot_end)) == 0)
+			return;
+		pr = poll(pfd, n, ms);
+		if (pr < 0 && errno != EINTR)
+			return;
+		for (i = 0; pr > 0 && i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			p = &pend[map[i]];
+			s = &c->srv[p->srv];
+			fromlen = sizeof(from);
+			memset(&from, 0, sizeof(from));
+			r = recvfrom(p->fd, buf, sizeof(buf), 0,
+			    (struct sockaddr *)&from, &fromlen);
+			if (r < 0) {
+				/* An ICMP error (ECONNREFUSED...) is no
+				 * answer and can be forged as easily as a
+				 * reply: note it and keep waiting. */
+				if (errno != EINTR && errno != EAGAIN &&
+				    errno != EWOULDBLOCK)
+					trace(c, "from %s: %s", s->label,
+					    strerror(errno));
+				continue;
+			}
+			if (!same_peer(&from, &s->sa)) {
+				if (c->trace != NULL) {
+					who = peer_text(&from);
+					trace(c, "dropped a reply from %s: not "
+					    "the server asked (%s)", who,
+					    s->label);
+					free(who);
+				}
+				continue;
+			}
+			switch (reply_check(buf, (size_t)r, p->id, qname, t,
+			    false, &got)) {
+			case DNS_REPLY_DROP:
+				trace(c, "dropped a reply from %s: ID, "
+				    "question or format does not match",
+				    s->label);
+				continue;
+			case DNS_REPLY_TRUNCATED:
+				trace(c, "truncated reply from %s: asking "
+				    "again over TCP", s->label);
+				pending_close(p);
+				if (!tcp_exchange(c, s, qname, t, slot_end,
+				    &got))
+					continue;
+				break;
+			case DNS_REPLY_ANSWER:
+				pending_close(p);
+				break;
+			}
+			if (got.status == DNS_SERVFAIL) {
+				/* An error RCODE: this server is done;
+				 * the next one may know better. */
+				if (c->nsrv > 1)
+					trace(c, "SERVFAIL or other error "
+					    "from %s", s->label);
+				res->errored = true;
+				continue;
+			}
+			*a = got;
+			res->answered = true;
+			return;
+		}
+	}
+}
+
+/*
+ * The query on the network.  Per-query deadline (DESIGN.md): send +
+ * --dns-timeout, or the end of the message's DNS budget if that comes
+ * first, bounds everything: every server, UDP, TCP fallback, every read.
+ * Servers are asked in order; server I of N gets an equal share of what
+ * is left (the last one all of it) before the next one is asked too, and
+ * earlier servers' queries stay open until the deadline, so a late but
+ * genuine answer from the first server is still taken.  An error RCODE
+ * moves to the next server at once.
+ */
+static void
+net_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
+    struct dns_answer *a, struct net_result *res)
+{
+	struct pending pend[DNS_MAX_SERVERS];
+	double start, deadline, slot_end;
+	size_t i, np = 0, nsrv;
+
+	memset(res, 0, sizeof(*res));
+	if (c->nsrv == 0) {
 		trace(c, "no nameserver to ask");
 		a->status = DNS_ERROR;
 		return;
 	}
-	c->sent++;
-	for (i = 0; i < c->nsrv; i++) {
-		ldns_resolver *r = c->srv[i].res;
-
-		/* ldns marks a server that did not answer as unreachable
-		 * for good; each query deserves a fresh try. */
-		for (k = 0; k < ldns_resolver_nameserver_count(r); k++)
-			ldns_resolver_set_nameserver_rtt(r, k,
-			    LDNS_RESOLV_RTT_MIN);
-		pkt = NULL;
-		st = ldns_resolver_send(&pkt, r, qname, (ldns_rr_type)t,
-		    LDNS_RR_CLASS_IN, LDNS_RD);
-		if (st != LDNS_STATUS_OK || pkt == NULL) {
-			if (st != LDNS_STATUS_NETWORK_ERR &&
-			    st != LDNS_STATUS_RES_NO_NS) {
-				/* An answer came but could not be parsed. */
-				errored = true;
-			}
-			if (c->nsrv > 1)
-				trace(c, "no usable answer from %s: %s",
-				    c->srv[i].label,
-				    ldns_get_errorstr_by_id(st));
-			ldns_pkt_free(pkt);
-			continue;
-		}
-		rc = ldns_pkt_get_rcode(pkt);
-		if (!question_matches(pkt, qname, t)) {
-			errored = true;
-		} else if (rc == LDNS_RCODE_NOERROR) {
-			collect(a, ldns_pkt_answer(pkt), qname, t, NULL);
-			ldns_pkt_free(pkt);
-			return;
-		} else if (rc == LDNS_RCODE_NXDOMAIN) {
-			a->status = DNS_NXDOMAIN;
-			ldns_pkt_free(pkt);
-			return;
-		} else
-			errored = true; /* SERVFAIL, REFUSED, ...: next server */
-		ldns_pkt_free(pkt);
+	start = monotonic();
+	if (c->budget_end == 0)
+		c->budget_end = start + c->budget;    /* lazily, per context */
+	if (start >= c->budget_end) {
+		trace(c, "DNS budget of %g seconds spent: not sent", c->budget);
+		a->status = DNS_TIMEOUT;
+		res->clipped = true;
+		return;
 	}
-	a->status = errored ? DNS_SERVFAIL : DNS_TIMEOUT;
+	deadline = start + c->timeout;
+	if (deadline > c->budget_end) {
+		deadline = c->budget_end;
+		res->clipped = true;
+	}
+	c->sent++;
+	nsrv = c->nsrv < DNS_MAX_SERVERS ? c->nsrv : DNS_MAX_SERVERS;
+	for (i = 0; i < nsrv && !res->answered; i++) {
+		double now = monotonic();
+
+		if (now >= deadline)
+			break;
+		slot_end = now + (deadline - now) / (double)(nsrv - i);
+		if (udp_send(c, i, qname, t, &pend[np]))
+			np++;
+		wait_replies(c, pend, np, qname, t, slot_end, a, res);
+	}
+	for (i = 0; i < np; i++)
+		pending_close(&pend[i]);
+	if (!res->answered)
+		a->status = res->errored ? DNS_SERVFAIL : DNS_TIMEOUT;
+	/* Clipped matters only when the budget, not the timeout, ended it. */
+	if (res->answered || res->errored)
+		res->clipped = false;
 }
 
 /* ------------------------------------------------------------ queries */
@@ -972,6 +1499,7 @@ lookup(struct dns_ctx *c, const unsigned char *wire, size_t len,
 	ldns_rdf *qname;
 	unsigned char key[DNS_WIRE_MAX];
 	char *name, *text;
+	struct net_result res = {false, false, false};
 	size_t i;
 	bool fromzone;
 
@@ -993,21 +1521,29 @@ lookup(struct dns_ctx *c, const unsigned char *wire, size_t len,
 	e->ans.status = DNS_ERROR;
 	name = wire_to_text(wire, len, false);
 
-	fromzone = zone_answer(c, qname, t, &e->ans, depth);
+	fromzone = zone_answer(c, qname, t, &e->ans, depth, &res.clipped);
 	if (!fromzone) {
 		trace(c, "query %s %s", type_name(t), name);
-		net_answer(c, qname, t, &e->ans);
+		net_answer(c, qname, t, &e->ans, &res);
 	}
 	if (e->ans.status != DNS_OK)
 		answer_clear(&e->ans);
 	if (c->trace != NULL) {
 		text = answer_text(&e->ans, t);
-		trace(c, "answer %s %s%s: %s", type_name(t), name,
-		    fromzone ? " (zone file)" : "", text);
+		trace(c, "answer %s %s%s: %s%s", type_name(t), name,
+		    fromzone ? " (zone file)" : "", text,
+		    res.clipped ? " (DNS budget spent)" : "");
 		free(text);
 	}
 	free(name);
 	ldns_rdf_deep_free(qname);
+	if (res.clipped) {
+		/* The budget, not the name, ran out: the next message
+		 * (with a budget of its own) asks again. */
+		free(e->key);
+		free(e);
+		return &dns_answer_timeout;
+	}
 	cache_add(c, e);
 	return &e->ans;
 }

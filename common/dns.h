@@ -6,11 +6,26 @@
  * answers.  Every answer is cached in the dns_ctx for its lifetime (one
  * process, or one batch of messages), so a name is asked once.
  *
+ * Integrity (RFC 5452): a reply is used only when its source address and
+ * port, its ID (random, from the kernel), QR=1 and its question (name,
+ * type, class IN) match the query sent; anything else is dropped, never
+ * cached, and the wait goes on until the query's deadline.
+ *
+ * Time: each query has one deadline, --dns-timeout after it is sent,
+ * covering every server, UDP, the TCP fallback and every partial read.
+ * All queries of a message share a budget (dns_set_budget, default
+ * DNS_DEFAULT_BUDGET seconds): a query never waits past its end, and once
+ * it is spent every query is DNS_TIMEOUT without being sent.  The budget
+ * starts with dns_budget_start(), or at the first network query of a
+ * context where it was never started; programs that handle several
+ * messages with one context call dns_budget_start() per message.
+ *
  * Names given in a zone file (--dns-zone) are answered from that file only
  * and never from the network; other names go to the nameservers.
  *
  * Ownership: struct dns_ctx owns every struct dns_answer it returns; they
- * stay valid until dns_free().  Callers never free an answer.
+ * stay valid until dns_free().  Callers never free an answer (except one
+ * dns_reply_match() filled: dns_answer_clear()).
  */
 #ifndef COMMON_DNS_H
 #define COMMON_DNS_H
@@ -21,6 +36,12 @@
 
 /* Default per-query timeout in seconds (DESIGN.md: --dns-timeout default 5). */
 #define DNS_DEFAULT_TIMEOUT 5.0
+
+/* Default per-message DNS budget in seconds (--dns-budget).  RFC 7208
+ * 4.6.4 asks SPF verifiers to allow "at least 20 seconds" for a whole
+ * check; the same bound serves a DKIM verification (8 signatures times
+ * several servers times --dns-timeout would otherwise be minutes). */
+#define DNS_DEFAULT_BUDGET 20.0
 
 enum dns_type {
 	DNS_T_A = 1,
@@ -84,8 +105,25 @@ int dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err);
 int dns_parse_nameserver(const char *spec, unsigned char addr[16],
     size_t *addrlen, unsigned *port);
 
-/* Per-query timeout in seconds (> 0; fractions allowed). */
+/* Per-query timeout in seconds (> 0; fractions allowed): from sending to
+ * the last byte of the answer, every server of the query included.
+ * Servers are asked in order: with N servers, the first gets 1/N of the
+ * time, the second half of what is left, and so on, the last all the rest;
+ * a server that answers with an error RCODE passes on at once, and the
+ * queries already sent stay open (a late answer from the first server is
+ * still taken) until the deadline.  A TCP fallback (after TC=1) lasts at
+ * most until the next server's turn.  At most 8 servers are asked. */
 void dns_set_timeout(struct dns_ctx *c, double seconds);
+
+/* Per-message DNS budget in seconds (> 0; default DNS_DEFAULT_BUDGET).
+ * dns_budget_start() starts it now (call it per message); without it, it
+ * starts at the context's first network query.  dns_budget_spent() is
+ * true once it started and ended (queries now give DNS_TIMEOUT unsent);
+ * dns_budget() is its length.  Zone-file and cached answers are free. */
+void dns_set_budget(struct dns_ctx *c, double seconds);
+void dns_budget_start(struct dns_ctx *c);
+bool dns_budget_spent(const struct dns_ctx *c);
+double dns_budget(const struct dns_ctx *c);
 
 /* Load an RFC 1035 master file (ldns's parser: $ORIGIN, $TTL, parentheses,
  * several strings per TXT; not $INCLUDE).  Relative names in the file are
@@ -118,6 +156,26 @@ const struct dns_answer *dns_query(struct dns_ctx *c, const char *name,
  * ip6.arpa name and queries it.  Never NULL.  Cached. */
 const struct dns_answer *dns_query_ptr(struct dns_ctx *c,
     const unsigned char *addr, size_t addrlen);
+
+/* The reply check, raw bytes in (for unit tests and the fuzz harness; the
+ * network code uses the same check): is PKT (LEN octets) a reply to the
+ * query with ID, NAME (presentation form, as dns_query takes it) and TYPE,
+ * class IN?  DNS_REPLY_DROP: not a reply to it (short, other ID, QR=0,
+ * opcode not QUERY, not exactly one question, another name, type or
+ * class, unparsable).  DNS_REPLY_TRUNCATED: it is, with TC=1 (only when
+ * !tcp): ask again over TCP.  DNS_REPLY_ANSWER: it is, and *ans holds its
+ * answer (DNS_OK, DNS_NODATA, DNS_NXDOMAIN, or DNS_SERVFAIL for any other
+ * RCODE); free its records with dns_answer_clear().  The source address
+ * and port are checked by the caller, at the socket. */
+enum dns_reply {
+	DNS_REPLY_DROP,
+	DNS_REPLY_TRUNCATED,
+	DNS_REPLY_ANSWER,
+};
+enum dns_reply dns_reply_match(const unsigned char *pkt, size_t len,
+    unsigned id, const char *name, enum dns_type type, bool tcp,
+    struct dns_answer *ans);
+void dns_answer_clear(struct dns_answer *ans);
 
 /* "NOERROR", "NODATA", "NXDOMAIN", "SERVFAIL", "timeout", "error" */
 const char *dns_status_name(enum dns_status st);

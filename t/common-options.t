@@ -4,7 +4,7 @@
 . "${SOURCE:-t}/lib.sh"
 
 progs="dkkeygen dkimsign dkimverify spfquery pra"
-plan 54
+plan 70
 
 for p in $progs; do
 	run_status 0 "$p --help exits 0" "$BIN/$p" --help
@@ -23,6 +23,12 @@ for p in $progs; do
 	dkkeygen|dkimverify|spfquery|pra)
 		"$BIN/$p" --dns-timeout=abc < "$T/msg" > "$T/out" 2> "$T/err"
 		is 64 $? "$p: bad --dns-timeout is a usage error"
+		for b in 0 -2 abc; do
+			"$BIN/$p" --dns-budget=$b < "$T/msg" > "$T/out" 2> "$T/err"
+			is 64 $? "$p: --dns-budget=$b is a usage error"
+		done
+		"$BIN/$p" --help | grep -q -- '--dns-budget=SECONDS'
+		is 0 $? "$p: --help lists --dns-budget"
 		"$BIN/$p" --nameserver=300.1.2.3@53 < "$T/msg" > "$T/out" 2> "$T/err"
 		is 64 $? "$p: malformed --nameserver is a usage error" ;;
 	*)

@@ -13,7 +13,7 @@ CR=$(printf '\r')
 
 # --- usage errors ----------------------------------------------------
 run_status 0 "--help exits 0" "$BIN/dkimverify" --help
-for o in --filter --authserv-id --min-key-bits --time --nameserver --dns-timeout --dns-zone; do
+for o in --filter --authserv-id --min-key-bits --time --nameserver --dns-timeout --dns-budget --dns-zone; do
 	like "$o" "$(cat "$T/out")" "--help lists $o"
 done
 run_status 64 "--filter with FILE operands" $VERIFY --filter "$A3" < "$A3"

@@ -40,6 +40,22 @@ Options:
   --log FILE        append one line per query received: "UDP|TCP NAME TYPE"
   --delay SECONDS   wait this long (a decimal number) before sending each
                     UDP answer: a slow but working server
+  --spoof MODES     an off-path attacker racing the server: before each true
+                    UDP answer, send one forged reply per mode (a comma
+                    list, "all" for every one) carrying the --spoof-zone
+                    answer (NXDOMAIN when it has none):
+                      source  right ID and question, sent from 127.0.0.2
+                      port    right ID and question, from 127.0.0.1 but
+                              another port
+                      id      from the server's address, ID ^ 0x1234
+                      qr      right ID and question, but QR=0
+                      name    right ID, another question name
+                      type    right ID, another question type
+                      class   right ID, question class CH
+  --spoof-zone FILE master file with the forged data (repeatable)
+  --dribble SECONDS every UDP answer is truncated (TC=1) and the TCP answer
+                    is written one byte every SECONDS: a server that keeps
+                    a connection alive without ever finishing in time
   --help            this text
 
 Answer rules (names compared case-insensitively, one trailing dot ignored):
@@ -570,12 +586,51 @@ def build(qid, flags, rcode, qwire, qtype, qclass, rrs, edns, tc=False):
             + hdr_q + body + opt)
 
 
+SPOOF_MODES = ('source', 'port', 'id', 'qr', 'name', 'type', 'class')
+
+
 class Server:
     def __init__(self, data, truncate_udp, logpath):
         self.data = data
         self.truncate_udp = truncate_udp
         self.logfp = open(logpath, 'a') if logpath else None
         self.lock = threading.Lock()
+        self.spoof = []           # SPOOF_MODES, in order
+        self.spoof_data = Data()
+        self.dribble = 0.0
+
+    def forged(self, pkt, mode):
+        """The forged reply MODE for query PKT, or None."""
+        q = parse_query(pkt)
+        if q is None or q[2] is None:
+            return None
+        qid, flags, qname, qwire, qtype, qclass, edns = q
+        rcode, rrs = answer(self.spoof_data, qname, qtype)
+        if rcode == DROP:
+            rcode, rrs = NOERROR, []
+        if mode == 'id':
+            qid ^= 0x1234
+        elif mode == 'name':
+            qwire = wire_name(b'forged.' + qname)
+        elif mode == 'type':
+            qtype = T_AAAA if qtype == T_A else T_A
+        elif mode == 'class':
+            qclass = 3                      # CH
+        resp = build(qid, flags, rcode, qwire, qtype, qclass, rrs, edns)
+        if mode == 'qr':
+            resp = resp[:2] + bytes([resp[2] & 0x7f]) + resp[3:]
+        return resp
+
+    def send_forged(self, udp, pkt, peer, others):
+        for mode in self.spoof:
+            resp = self.forged(pkt, mode)
+            if resp is None:
+                continue
+            sock = others.get(mode, udp)
+            try:
+                sock.sendto(resp, peer)
+            except OSError:
+                pass
 
     def log(self, proto, qname, qtype):
         if not self.logfp:
@@ -604,7 +659,7 @@ class Server:
         resp = build(qid, flags, rcode, qwire, qtype, qclass, rrs, edns)
         if proto == 'UDP':
             limit = edns if edns else MAXUDP
-            if self.truncate_udp or len(resp) > limit:
+            if self.truncate_udp or self.dribble or len(resp) > limit:
                 resp = build(qid, flags, rcode, qwire, qtype, qclass, [],
                              edns, tc=True)
         return resp
@@ -623,8 +678,15 @@ class Server:
                 ln = struct.unpack('!H', buf[:2])[0]
                 pkt, buf = buf[2:2 + ln], buf[2 + ln:]
                 resp = self.respond(pkt, 'TCP')
-                if resp is not None:
-                    conn.sendall(struct.pack('!H', len(resp)) + resp)
+                if resp is None:
+                    continue
+                resp = struct.pack('!H', len(resp)) + resp
+                if not self.dribble:
+                    conn.sendall(resp)
+                    continue
+                for i in range(len(resp)):
+                    time.sleep(self.dribble)
+                    conn.sendall(resp[i:i + 1])
         except (OSError, socket.timeout):
             pass
         finally:
@@ -669,6 +731,9 @@ def main(argv):
     truncate = False
     logpath = None
     delay = 0.0
+    spoof = []
+    spoof_zones = []
+    dribble = 0.0
     i = 0
 
     def arg():
@@ -705,6 +770,19 @@ def main(argv):
             logpath = arg()
         elif o == '--delay':
             delay = float(arg())
+        elif o == '--spoof':
+            for m in arg().split(','):
+                if m == 'all':
+                    spoof.extend(SPOOF_MODES)
+                elif m in SPOOF_MODES:
+                    spoof.append(m)
+                else:
+                    warn('unknown --spoof mode %s' % m)
+                    usage(64)
+        elif o == '--spoof-zone':
+            spoof_zones.append(arg())
+        elif o == '--dribble':
+            dribble = float(arg())
         else:
             warn('unknown option %s' % a)
             usage(64)
@@ -712,6 +790,18 @@ def main(argv):
 
     udp, tcp, port = bind_pair(port)
     server = Server(data, truncate, logpath)
+    server.spoof = spoof
+    server.dribble = dribble
+    for z in spoof_zones:
+        load_zone(server.spoof_data, z)
+    others = {}
+    if 'source' in spoof:
+        # Another address of the loopback net (all of 127/8 is local).
+        others['source'] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        others['source'].bind(('127.0.0.2', port))
+    if 'port' in spoof:
+        others['port'] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        others['port'].bind(('127.0.0.1', 0))
 
     def stop(signum, frame):
         raise SystemExit(0)
@@ -733,6 +823,10 @@ def main(argv):
                 except OSError:
                     continue
                 resp = server.respond(pkt, 'UDP')
+                if resp is not None and spoof:
+                    server.send_forged(udp, pkt, peer, others)
+                    # The forgeries first, the truth a moment later.
+                    time.sleep(0.02)
                 if resp is not None:
                     if delay > 0:
                         time.sleep(delay)

@@ -623,10 +623,234 @@ test_servers(const struct dnsd *d)
 	dns_free(c);
 }
 
+/* ------------------------------------------------------------ replies */
+
+/* A reply packet: ID, flags (QR etc.), one question (NAME text with dots,
+ * QTYPE, QCLASS) unless qd is not 1, and NAN TXT records for NAME holding
+ * "v=spf1 -all". */
+static size_t
+mkreply(unsigned char *p, unsigned id, unsigned flags, unsigned qd,
+    const char *name, unsigned qtype, unsigned qclass, unsigned nan)
+{
+	static const char txt[] = "v=spf1 -all";
+	unsigned char wire[300];
+	size_t n = 0, w = 0, i;
+	const char *s = name, *dot;
+
+	while (*s != '\0') {
+		dot = strchr(s, '.');
+		if (dot == NULL)
+			dot = s + strlen(s);
+		wire[w++] = (unsigned char)(dot - s);
+		memcpy(wire + w, s, (size_t)(dot - s));
+		w += (size_t)(dot - s);
+		s = *dot ? dot + 1 : dot;
+	}
+	wire[w++] = 0;
+	p[n++] = (unsigned char)(id >> 8);
+	p[n++] = (unsigned char)id;
+	p[n++] = (unsigned char)(flags >> 8);
+	p[n++] = (unsigned char)flags;
+	p[n++] = 0;
+	p[n++] = (unsigned char)qd;
+	p[n++] = 0;
+	p[n++] = (unsigned char)nan;
+	memset(p + n, 0, 4);
+	n += 4;
+	for (i = 0; i < qd; i++) {
+		memcpy(p + n, wire, w);
+		n += w;
+		p[n++] = (unsigned char)(qtype >> 8);
+		p[n++] = (unsigned char)qtype;
+		p[n++] = (unsigned char)(qclass >> 8);
+		p[n++] = (unsigned char)qclass;
+	}
+	for (i = 0; i < nan; i++) {
+		p[n++] = 0xc0;          /* owner: the question's name */
+		p[n++] = 12;
+		p[n++] = 0;
+		p[n++] = DNS_T_TXT;
+		p[n++] = 0;
+		p[n++] = 1;
+		memset(p + n, 0, 3);
+		n += 3;
+		p[n++] = 60;            /* TTL */
+		p[n++] = 0;
+		p[n++] = (unsigned char)(sizeof(txt));
+		p[n++] = (unsigned char)(sizeof(txt) - 1);
+		memcpy(p + n, txt, sizeof(txt) - 1);
+		n += sizeof(txt) - 1;
+	}
+	return n;
+}
+
+static const char *
+verdict(enum dns_reply r)
+{
+	return r == DNS_REPLY_DROP ? "drop" : r == DNS_REPLY_TRUNCATED ?
+	    "truncated" : "answer";
+}
+
+static void
+test_reply_match(void)
+{
+	unsigned char p[1024];
+	struct dns_answer a;
+	enum dns_reply r;
+	const char *n = "example.com";
+	size_t len, cut;
+	int bad = 0;
+
+	/* 0x8180: QR=1, RD=1, RA=1, NOERROR. */
+	len = mkreply(p, 0xbeef, 0x8180, 1, n, DNS_T_TXT, 1, 1);
+	r = dns_reply_match(p, len, 0xbeef, n, DNS_T_TXT, false, &a);
+	is_string("answer", verdict(r), "reply: matching reply is used");
+	ok(a.status == DNS_OK && a.n == 1 && a.rr[0].len == 11 &&
+	    memcmp(a.rr[0].data, "v=spf1 -all", 11) == 0,
+	    "reply: its TXT record");
+	dns_answer_clear(&a);
+	r = dns_reply_match(p, len, 0xbeef, "EXAMPLE.Com.", DNS_T_TXT, false,
+	    &a);
+	is_string("answer", verdict(r), "reply: name case and the trailing "
+	    "dot do not matter (RFC 4343)");
+	dns_answer_clear(&a);
+	is_string("drop", verdict(dns_reply_match(p, len, 0xbeef ^ 0x1234, n,
+	    DNS_T_TXT, false, &a)), "reply: another ID: dropped");
+	is_string("drop", verdict(dns_reply_match(p, len, 0xbeef,
+	    "www.example.com", DNS_T_TXT, false, &a)),
+	    "reply: another question name: dropped");
+	is_string("drop", verdict(dns_reply_match(p, len, 0xbeef, n,
+	    DNS_T_A, false, &a)), "reply: another question type: dropped");
+	ok(a.n == 0 && a.rr == NULL, "reply: a drop fills no records");
+
+	len = mkreply(p, 0xbeef, 0x0100, 1, n, DNS_T_TXT, 1, 1);
+	is_string("drop", verdict(dns_reply_match(p, len, 0xbeef, n,
+	    DNS_T_TXT, false, &a)), "reply: QR=0 (a query): dropped");
+	len = mkreply(p, 0xbeef, 0x8180 | 0x2000, 1, n, DNS_T_TXT, 1, 1);
+	is_string("drop", verdict(dns_reply_match(p, len, 0xbeef, n,
+	    DNS_T_TXT, false, &a)), "reply: opcode 4 (NOTIFY): dropped");
+	len = mkreply(p, 0xbeef, 0x8180, 1, n, DNS_T_TXT, 3, 1);
+	is_string("drop", verdict(dns_reply_match(p, len, 0xbeef, n,
+	    DNS_T_TXT, false, &a)), "reply: class CH: dropped");
+	len = mkreply(p, 0xbeef, 0x8182, 0, n, DNS_T_TXT, 1, 0);
+	is_string("drop", verdict(dns_reply_match(p, len, 0xbeef, n,
+	    DNS_T_TXT, false, &a)), "reply: no question: dropped");
+	len = mkreply(p, 0xbeef, 0x8180, 2, n, DNS_T_TXT, 1, 0);
+	is_string("drop", verdict(dns_reply_match(p, len, 0xbeef, n,
+	    DNS_T_TXT, false, &a)), "reply: two questions: dropped");
+
+	/* Every strict prefix of a good reply is dropped (and read within
+	 * its length: the sanitizer build checks that). */
+	len = mkreply(p, 0xbeef, 0x8180, 1, n, DNS_T_TXT, 1, 1);
+	for (cut = 0; cut < len; cut++) {
+		unsigned char *q = (unsigned char *)xmemdup(p, cut);
+
+		if (dns_reply_match(q, cut, 0xbeef, n, DNS_T_TXT, false, &a)
+		    != DNS_REPLY_DROP)
+			bad++;
+		free(q);
+	}
+	is_int(0, bad, "reply: all %zu truncated packets dropped", len);
+
+	/* TC=1: over UDP, ask again over TCP; over TCP TC means nothing. */
+	len = mkreply(p, 7, 0x8380, 1, n, DNS_T_TXT, 1, 0);
+	is_string("truncated", verdict(dns_reply_match(p, len, 7, n,
+	    DNS_T_TXT, false, &a)), "reply: TC=1 over UDP: truncated");
+	r = dns_reply_match(p, len, 7, n, DNS_T_TXT, true, &a);
+	is_string("answer", verdict(r), "reply: TC=1 over TCP: answer");
+	is_string("NODATA", status(&a), "reply: ... no records: NODATA");
+
+	len = mkreply(p, 7, 0x8183, 1, n, DNS_T_TXT, 1, 0);
+	r = dns_reply_match(p, len, 7, n, DNS_T_TXT, false, &a);
+	is_string("NXDOMAIN", r == DNS_REPLY_ANSWER ? status(&a) : "drop",
+	    "reply: RCODE 3: NXDOMAIN");
+	len = mkreply(p, 7, 0x8185, 1, n, DNS_T_TXT, 1, 0);
+	r = dns_reply_match(p, len, 7, n, DNS_T_TXT, false, &a);
+	is_string("SERVFAIL", r == DNS_REPLY_ANSWER ? status(&a) : "drop",
+	    "reply: RCODE 5 (REFUSED): SERVFAIL");
+	/* Records for another name than asked are not the answer. */
+	len = mkreply(p, 7, 0x8180, 1, n, DNS_T_TXT, 1, 1);
+	/* The record's owner: a pointer 23 octets from the end (2 + 2 + 2
+	 * + 4 + 2 + 12 rdata - 1); to offset 20, "com", not "example.com". */
+	p[len - 23] = 20;
+	r = dns_reply_match(p, len, 7, n, DNS_T_TXT, false, &a);
+	is_string("NODATA", r == DNS_REPLY_ANSWER ? status(&a) : "drop",
+	    "reply: a record owned by another name is not used");
+	dns_answer_clear(&a);
+	is_string("drop", verdict(dns_reply_match(p, len, 7, "a..b",
+	    DNS_T_TXT, false, &a)), "reply: invalid name asked: dropped");
+}
+
+/* Several servers share one deadline (dns.h); the budget bounds a message. */
+static void
+test_deadlines(const struct dnsd *d1, const struct dnsd *slow)
+{
+	struct dns_ctx *c;
+	char spec[64];
+	double t0, t;
+	unsigned long sent;
+	const struct dns_answer *a;
+
+	/* The first server answers at 0.7 s, after its share (0.5 s) of a
+	 * 1-second timeout; the second is dead.  The first server's query
+	 * is still open: its late answer is taken. */
+	snprintf(spec, sizeof(spec), "127.0.0.1@%d", dead_port());
+	c = ctx_for(slow->spec);
+	if (dns_add_nameserver(c, spec, NULL) != 0)
+		bail("second nameserver");
+	dns_set_timeout(c, 1.0);
+	t0 = now();
+	a = dns_query(c, "txt.example.com", DNS_T_TXT);
+	t = now() - t0;
+	is_string("NOERROR", status(a), "late answer from the first of two "
+	    "servers is taken");
+	ok(t > 0.6 && t < 0.95, "... at 0.7 s, within the timeout (%.2f s)",
+	    t);
+	dns_free(c);
+
+	/* A SERVFAIL passes on to the next server at once. */
+	c = ctx_for(d1->spec);
+	if (dns_add_nameserver(c, slow->spec, NULL) != 0)
+		bail("second nameserver");
+	dns_set_timeout(c, 4.0);
+	t0 = now();
+	a = dns_query(c, "sf.example.com", DNS_T_A);
+	t = now() - t0;
+	is_string("NXDOMAIN", status(a), "SERVFAIL from the first server, "
+	    "the second answers");
+	ok(t < 1.5, "... without waiting for the first one's share (%.2f s)",
+	    t);
+	dns_free(c);
+
+	/* The budget: 0.6 s for a silent name with a 2-second timeout. */
+	c = ctx_for(d1->spec);
+	dns_set_timeout(c, 2.0);
+	dns_set_budget(c, 0.6);
+	ok(!dns_budget_spent(c), "budget not spent before it started");
+	t0 = now();
+	a = dns_query(c, "to2.example.com", DNS_T_A);
+	t = now() - t0;
+	is_string("timeout", status(a), "budget: silent name: timeout");
+	ok(t > 0.4 && t < 1.0, "... at the budget, not the timeout (%.2f s)",
+	    t);
+	ok(dns_budget_spent(c), "... budget spent");
+	sent = dns_queries_sent(c);
+	t0 = now();
+	a = dns_query(c, "txt.example.com", DNS_T_TXT);
+	is_string("timeout", status(a), "budget spent: next query timeout");
+	is_int((long long)sent, (long long)dns_queries_sent(c), "... not sent");
+	ok(now() - t0 < 0.1, "... at once");
+	dns_budget_start(c);
+	check_txt(c, "txt.example.com", "v=spf1 a -all", 3);
+	is_int((long long)sent + 1, (long long)dns_queries_sent(c),
+	    "new budget: asked (the budget's timeout was not cached)");
+	dns_free(c);
+}
+
 int
 main(void)
 {
-	struct dnsd d1, d2;
+	struct dnsd d1, d2, d3;
 	struct dns_ctx *c;
 	const struct dns_answer *a;
 	const char *args1[] = {"--json", NULL, "--zone", NULL, "--log", NULL,
@@ -634,6 +858,7 @@ main(void)
 	    NULL};
 	const char *args2[] = {"--json", NULL, "--log", NULL, "--truncate-udp",
 	    NULL};
+	const char *args3[] = {"--json", NULL, "--delay", "0.7", NULL};
 	char *scen, *zone, *log1, *log2;
 
 	plan_lazy();
@@ -647,8 +872,10 @@ main(void)
 	args1[5] = log1 = path_in("log1");
 	args2[1] = scen;
 	args2[3] = log2 = path_in("log2");
+	args3[1] = scen;
 	dnsd_start(&d1, args1);
 	dnsd_start(&d2, args2);
+	dnsd_start(&d3, args3);
 
 	c = ctx_for(d1.spec);
 	dns_set_trace(c, trace_fn, NULL);
@@ -659,7 +886,7 @@ main(void)
 	test_trace();
 	dns_free(c);
 
-	/* --truncate-udp: every UDP answer has TC=1; ldns asks over TCP. */
+	/* --truncate-udp: every UDP answer has TC=1; asked again over TCP. */
 	c = ctx_for(d2.spec);
 	check_txt(c, "txt.example.com", "v=spf1 a -all", 3);
 	is_int(1, log_count("log2", "TCP txt.example.com TXT"),
@@ -671,6 +898,8 @@ main(void)
 	test_zone(&d1, "log1");
 	test_specs();
 	test_servers(&d1);
+	test_reply_match();
+	test_deadlines(&d1, &d3);
 
 	is_string("NOERROR", dns_status_name(DNS_OK), "status name OK");
 	is_string("NODATA", dns_status_name(DNS_NODATA), "status name NODATA");
@@ -680,6 +909,7 @@ main(void)
 
 	dnsd_stop(&d1);
 	dnsd_stop(&d2);
+	dnsd_stop(&d3);
 	buf_free(&tracebuf);
 	free(scen);
 	free(zone);
