@@ -68,10 +68,6 @@
  * chains; 16 is far more than any real chain. */
 #define DNS_CNAME_MAX 16
 
-/* RFC 3596 2.5: an ip6.arpa name is 32 one-nibble labels and "ip6.arpa",
- * 72 octets of text; in-addr.arpa names (RFC 1035 3.5) are shorter. */
-#define DNS_PTR_NAME_MAX 80
-
 struct dns_server {
 	struct sockaddr_storage sa;
 	socklen_t salen;
@@ -188,70 +184,38 @@ monotonic(void)
 
 /*
  * Presentation-form NAME (optional trailing dot; "\X" and "\DDD" escapes as
- * RFC 1035 5.1 describes) to wire form.  Returns the wire length, or 0 when
- * the name is not a valid domain name: empty, an empty label, a label over
- * 63 octets or a name over 255 wire octets (RFC 1035 2.3.4).
+ * RFC 1035 5.1 describes) to a DNAME rdf, by ldns_dname_new_frm_str().
+ * NULL when the name is not a valid domain name: empty, the root alone,
+ * an empty label, a label over 63 octets, a name over 255 wire octets
+ * (RFC 1035 2.3.4), or a bad escape ("\" at the end, "\DDD" over 255, or
+ * a digit after "\" that does not start "\DDD": RFC 1035 5.1 escapes
+ * only a non-digit alone).  The caller frees the rdf with
+ * ldns_rdf_deep_free().
  */
-static size_t
-name_to_wire(const char *name, unsigned char wire[DNS_WIRE_MAX])
+static ldns_rdf *
+name_rdf(const char *name)
 {
-	const unsigned char *p = (const unsigned char *)name;
-	size_t w, lenpos, lab;
-	unsigned v;
-	int ch;
+	ldns_rdf *r;
 
-	if (*p == '\0')
-		return 0;
-	lenpos = 0;
-	w = 1;
-	lab = 0;
-	while (*p != '\0') {
-		if (*p == '.') {
-			if (lab == 0)
-				return 0;       /* empty label (or ".") */
-			wire[lenpos] = (unsigned char)lab;
-			p++;
-			if (*p == '\0')
-				break;          /* the trailing dot */
-			if (w >= DNS_WIRE_MAX - 1)
-				return 0;
-			lenpos = w++;
-			lab = 0;
-			continue;
-		}
-		if (*p == '\\') {
-			if (p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
-			    p[2] <= '9' && p[3] >= '0' && p[3] <= '9') {
-				v = (p[1] - '0') * 100 + (p[2] - '0') * 10 +
-				    (p[3] - '0');
-				if (v > 255)
-					return 0;
-				ch = (int)v;
-				p += 4;
-			} else if (p[1] != '\0') {
-				ch = p[1];
-				p += 2;
-			} else
-				return 0;
-		} else
-			ch = *p++;
-		if (lab == DNS_LABEL_MAX || w >= DNS_WIRE_MAX - 1)
-			return 0;
-		wire[w++] = (unsigned char)ch;
-		lab++;
+	/* ldns reads "." as the root; no query here is for the root. */
+	if (name == NULL || strcmp(name, ".") == 0)
+		return NULL;
+	r = ldns_dname_new_frm_str(name);
+	if (r != NULL && ldns_rdf_size(r) > DNS_WIRE_MAX) {
+		ldns_rdf_deep_free(r);
+		return NULL;
 	}
-	if (lab == 0)
-		return 0;
-	wire[lenpos] = (unsigned char)lab;
-	wire[w++] = 0;                  /* the root label */
-	return w;
+	return r;
 }
 
 /*
  * Wire-form name (uncompressed, as ldns keeps it) to presentation form
  * without the trailing dot: "" for the root.  '.' and '\' inside a label
  * and control octets are escaped (RFC 1035 5.1) so the text parses back
- * to the same name; other octets are kept as they are.
+ * to the same name; other octets are kept as they are.  Not ldns_rdf2str():
+ * it also writes SP, ';', '(', ')' and every octet >= 0x80 as "\DDD",
+ * which would change the names SPF compares and expands (RFC 7208 5.5
+ * ptr, 7.3 %{p}) and what the trace shows.
  */
 static char *
 wire_to_text(const unsigned char *w, size_t len, bool lower)
@@ -837,7 +801,11 @@ dns_load_zone(struct dns_ctx *c, const char *path, char **err)
 static const struct dns_answer *lookup(struct dns_ctx *c,
     const unsigned char *wire, size_t len, enum dns_type t, int depth);
 
-/* Wire name N equals P or lies below it (case-insensitive, RFC 4343). */
+/* Wire name N equals P or lies below it (case-insensitive, RFC 4343).
+ * Not ldns_dname_is_subdomain(): it compares labels case-sensitively, is
+ * false for equal names, and allocates two rdfs per label compared, while
+ * zone_find() calls this for every zone record (and each of its
+ * underscore suffixes) on every query. */
 static bool
 wire_under(const unsigned char *n, size_t nlen, const unsigned char *p,
     size_t plen)
@@ -1037,18 +1005,12 @@ enum dns_reply
 dns_reply_match(const unsigned char *pkt, size_t len, unsigned id,
     const char *name, enum dns_type type, bool tcp, struct dns_answer *ans)
 {
-	unsigned char wire[DNS_WIRE_MAX];
 	ldns_rdf *qname;
-	size_t wlen;
 	enum dns_reply r;
 
 	memset(ans, 0, sizeof(*ans));
 	ans->status = DNS_ERROR;
-	if (name == NULL || (wlen = name_to_wire(name, wire)) == 0 ||
-	    id > 0xffff)
-		return DNS_REPLY_DROP;
-	qname = ldns_dname_new_frm_data((uint16_t)wlen, wire);
-	if (qname == NULL)
+	if (id > 0xffff || (qname = name_rdf(name)) == NULL)
 		return DNS_REPLY_DROP;
 	r = reply_check(pkt, len, (uint16_t)id, qname, type, tcp, ans);
 	ldns_rdf_deep_free(qname);
@@ -1551,40 +1513,36 @@ lookup(struct dns_ctx *c, const unsigned char *wire, size_t len,
 const struct dns_answer *
 dns_query(struct dns_ctx *c, const char *name, enum dns_type type)
 {
-	unsigned char wire[DNS_WIRE_MAX];
-	size_t len;
+	const struct dns_answer *a;
+	ldns_rdf *qname = name_rdf(name);
 
-	if (name == NULL || (len = name_to_wire(name, wire)) == 0) {
+	if (qname == NULL) {
 		trace(c, "query %s %s: not a valid domain name, not sent",
 		    type_name(type), name != NULL ? name : "(null)");
 		return &dns_answer_error;
 	}
-	return lookup(c, wire, len, type, 0);
+	a = lookup(c, ldns_rdf_data(qname), ldns_rdf_size(qname), type, 0);
+	ldns_rdf_deep_free(qname);
+	return a;
 }
 
 const struct dns_answer *
 dns_query_ptr(struct dns_ctx *c, const unsigned char *addr, size_t addrlen)
 {
-	static const char hex[] = "0123456789abcdef";
-	char name[DNS_PTR_NAME_MAX];
-	size_t i, o = 0;
+	const struct dns_answer *a;
+	ldns_rdf *ip, *rev;
 
-	if (addr == NULL)
+	if (addr == NULL || (addrlen != 4 && addrlen != 16))
 		return &dns_answer_error;
-	if (addrlen == 4) {
-		/* RFC 1035 3.5 */
-		snprintf(name, sizeof(name), "%u.%u.%u.%u.in-addr.arpa",
-		    addr[3], addr[2], addr[1], addr[0]);
-	} else if (addrlen == 16) {
-		/* RFC 3596 2.5: nibbles, least significant first */
-		for (i = 16; i-- > 0;) {
-			name[o++] = hex[addr[i] & 0xf];
-			name[o++] = '.';
-			name[o++] = hex[addr[i] >> 4];
-			name[o++] = '.';
-		}
-		memcpy(name + o, "ip6.arpa", sizeof("ip6.arpa"));
-	} else
+	/* RFC 1035 3.5 (in-addr.arpa) and RFC 3596 2.5 (ip6.arpa:
+	 * nibbles, least significant first) */
+	ip = ldns_rdf_new_frm_data(addrlen == 4 ? LDNS_RDF_TYPE_A :
+	    LDNS_RDF_TYPE_AAAA, addrlen, addr);
+	rev = ip != NULL ? ldns_rdf_address_reverse(ip) : NULL;
+	ldns_rdf_deep_free(ip);
+	if (rev == NULL)
 		return &dns_answer_error;
-	return dns_query(c, name, DNS_T_PTR);
+	a = lookup(c, ldns_rdf_data(rev), ldns_rdf_size(rev), DNS_T_PTR, 0);
+	ldns_rdf_deep_free(rev);
+	return a;
 }

@@ -26,6 +26,12 @@
  * Ownership: struct dns_ctx owns every struct dns_answer it returns; they
  * stay valid until dns_free().  Callers never free an answer (except one
  * dns_reply_match() filled: dns_answer_clear()).
+ *
+ * Errors (the convention of common/): set-up functions return 0 or -1
+ * (dns_new: the context or NULL) with *err set to a message the caller
+ * frees; dns_parse_nameserver() is a check, -1 when the text is no
+ * address.  What DNS answers, failures included (NXDOMAIN, SERVFAIL,
+ * timeout), is a value, the answer's status, never an error.
  */
 #ifndef COMMON_DNS_H
 #define COMMON_DNS_H
@@ -148,7 +154,8 @@ void dns_set_trace(struct dns_ctx *c, void (*fn)(void *arg, const char *line),
 
 /* Query name (absolute; a trailing dot is optional) for type.  Never NULL.
  * A name that is not a valid domain name (empty label, label > 63 octets,
- * name > 253 octets) gives DNS_ERROR without sending anything.  Cached. */
+ * name > 253 octets, an escape RFC 1035 5.1 does not allow: ldns reads
+ * the name) gives DNS_ERROR without sending anything.  Cached. */
 const struct dns_answer *dns_query(struct dns_ctx *c, const char *name,
     enum dns_type type);
 

@@ -395,7 +395,10 @@ test_names(struct dns_ctx *c)
 {
 	char label64[80], name254[300], name253[300], label63[80];
 	unsigned long sent = dns_queries_sent(c);
-	const char *bad[] = {"", ".", "a..b", ".a", "a.b..", "a\\", NULL};
+	/* RFC 1035 5.1: "\DDD" up to 255, or "\X" with X not a digit. */
+	const char *bad[] = {"", ".", "a..b", ".a", "a.b..", "a\\",
+	    "a\\1b.example.com", "a\\25.example.com", "a\\256.example.com",
+	    NULL};
 	size_t i;
 
 	memset(label64, 'x', 64);
@@ -427,6 +430,8 @@ test_names(struct dns_ctx *c)
 	    "63-octet label is sent");
 	is_string("NXDOMAIN", status(dns_query(c, "a\\.b.example.com",
 	    DNS_T_TXT)), "escaped dot in a label is sent");
+	is_string("NXDOMAIN", status(dns_query(c, "a\\049b.example.com",
+	    DNS_T_TXT)), "\\DDD escape is sent");
 }
 
 static void
