@@ -9,6 +9,26 @@
 
 #include "common/lex.h"
 
+/* The longest run of bytes in the class cls at p: the 1*class and
+ * *class halves of many rules (p itself when there is none). */
+static const char *
+run(const char *p, const char *end, bool (*cls)(unsigned char))
+{
+	while (p < end && cls((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/* first *rest: a byte of class first, then a run of class rest. */
+static const char *
+first_then(const char *p, const char *end, bool (*first)(unsigned char),
+    bool (*rest)(unsigned char))
+{
+	if (p >= end || !first((unsigned char)*p))
+		return p;
+	return run(p + 1, end, rest);
+}
+
 /* ------------------------------------------------ RFC 2045 5.1 */
 
 bool
@@ -22,9 +42,7 @@ lex_is_token_char(unsigned char c)
 const char *
 lex_skip_token(const char *p, const char *end)
 {
-	while (p < end && lex_is_token_char((unsigned char)*p))
-		p++;
-	return p;
+	return run(p, end, lex_is_token_char);
 }
 
 /* ------------------------------------------------ RFC 5322 classes */
@@ -95,56 +113,57 @@ lex_skip_fws(const char *p, const char *end)
 	}
 }
 
-/* A run of FWS inside a comment, quoted-string or domain-literal: the
- * position after it, or NULL when the bytes at p (WSP, CR or LF) are not
- * FWS (a line break that is not folding ends the rule unmatched). */
+/*
+ * The shape comment, quoted-string and domain-literal share (RFC 5322
+ * 3.2.2, 3.2.4, 3.4.1): open *([FWS] (text / quoted-pair)) [FWS] close,
+ * with text the rule's class (and any byte >= 0x80 when utf8, which also
+ * allows it after "\": RFC 6532 3.2).  Only a comment nests (nest);
+ * the depth is counted, not recursed, so no input can exhaust the
+ * stack.  A line break that is not folding, or end before the
+ * close, is no match.
+ */
 static const char *
-inner_fws(const char *p, const char *end)
-{
-	const char *q = lex_skip_fws(p, end);
-
-	return q == p ? NULL : q;
-}
-
-/* [p, end) starts with a quoted-pair whose second byte qualifies. */
-static bool
-quoted_pair(const char *p, const char *end, bool utf8)
-{
-	return end - p >= 2 && *p == '\\' &&
-	    lex_is_quoted_pair_char((unsigned char)p[1], utf8);
-}
-
-const char *
-lex_skip_comment(const char *p, const char *end)
+delimited(const char *p, const char *end, char open, char close, bool nest,
+    bool (*text)(unsigned char), bool utf8)
 {
 	const char *s = p;
-	size_t depth = 0;
+	size_t depth = 1;
 	unsigned char c;
 
-	if (p >= end || *p != '(')
+	if (p >= end || *p != open)
 		return s;
-	while (p < end) {
+	for (p++; p < end;) {
 		c = (unsigned char)*p;
-		if (c == '(') {
-			depth++;
-			p++;
-		} else if (c == ')') {
+		if (c == (unsigned char)close) {
 			p++;
 			if (--depth == 0)
 				return p;
+		} else if (nest && c == (unsigned char)open) {
+			depth++;
+			p++;
 		} else if (c == '\\') {
-			if (!quoted_pair(p, end, true))
+			if (end - p < 2 ||
+			    !lex_is_quoted_pair_char((unsigned char)p[1], utf8))
 				return s;
 			p += 2;
 		} else if (lex_is_wsp(c) || c == '\r' || c == '\n') {
-			if ((p = inner_fws(p, end)) == NULL)
+			const char *q = lex_skip_fws(p, end);
+
+			if (q == p)
 				return s;
-		} else if (lex_is_ctext(c) || c >= 0x80)
+			p = q;
+		} else if (text(c) || (utf8 && c >= 0x80))
 			p++;
 		else
 			return s;
 	}
 	return s; /* unterminated */
+}
+
+const char *
+lex_skip_comment(const char *p, const char *end)
+{
+	return delimited(p, end, '(', ')', true, lex_is_ctext, true);
 }
 
 const char *
@@ -163,18 +182,20 @@ lex_skip_cfws(const char *p, const char *end)
 const char *
 lex_skip_atext(const char *p, const char *end)
 {
-	while (p < end && lex_is_atext((unsigned char)*p))
-		p++;
-	return p;
+	return run(p, end, lex_is_atext);
+}
+
+/* atext =/ UTF8-non-ascii (RFC 6532 3.2), without checking the UTF-8. */
+static bool
+is_atext_utf8(unsigned char c)
+{
+	return lex_is_atext(c) || c >= 0x80;
 }
 
 const char *
 lex_skip_atext_utf8(const char *p, const char *end)
 {
-	while (p < end && (lex_is_atext((unsigned char)*p) ||
-	    (unsigned char)*p >= 0x80))
-		p++;
-	return p;
+	return run(p, end, is_atext_utf8);
 }
 
 const char *
@@ -208,44 +229,16 @@ lex_check_dot_atom_text(const char *s, size_t len)
 	return len > 0 && lex_skip_dot_atom_text(s, s + len) == s + len;
 }
 
-/* DQUOTE *([FWS] qcontent) [FWS] DQUOTE; qcontent = qtext / quoted-pair. */
-static const char *
-quoted_string(const char *p, const char *end, bool utf8)
-{
-	const char *s = p;
-	unsigned char c;
-
-	if (p >= end || *p != '"')
-		return s;
-	for (p++; p < end; ) {
-		c = (unsigned char)*p;
-		if (c == '"')
-			return p + 1;
-		if (c == '\\') {
-			if (!quoted_pair(p, end, utf8))
-				return s;
-			p += 2;
-		} else if (lex_is_wsp(c) || c == '\r' || c == '\n') {
-			if ((p = inner_fws(p, end)) == NULL)
-				return s;
-		} else if (lex_is_qtext(c) || (utf8 && c >= 0x80))
-			p++;
-		else
-			return s;
-	}
-	return s; /* unterminated */
-}
-
 const char *
 lex_skip_quoted_string(const char *p, const char *end)
 {
-	return quoted_string(p, end, false);
+	return delimited(p, end, '"', '"', false, lex_is_qtext, false);
 }
 
 const char *
 lex_skip_quoted_string_utf8(const char *p, const char *end)
 {
-	return quoted_string(p, end, true);
+	return delimited(p, end, '"', '"', false, lex_is_qtext, true);
 }
 
 size_t
@@ -268,28 +261,7 @@ lex_quoted_string_value(const char *p, const char *q, char *out)
 const char *
 lex_skip_domain_literal(const char *p, const char *end)
 {
-	const char *s = p;
-	unsigned char c;
-
-	if (p >= end || *p != '[')
-		return s;
-	for (p++; p < end; ) {
-		c = (unsigned char)*p;
-		if (c == ']')
-			return p + 1;
-		if (c == '\\') {
-			if (!quoted_pair(p, end, false))
-				return s;
-			p += 2;
-		} else if (lex_is_wsp(c) || c == '\r' || c == '\n') {
-			if ((p = inner_fws(p, end)) == NULL)
-				return s;
-		} else if (lex_is_dtext(c))
-			p++;
-		else
-			return s;
-	}
-	return s; /* unterminated */
+	return delimited(p, end, '[', ']', false, lex_is_dtext, false);
 }
 
 /* ------------------------------------------------ RFC 6376 3.2 */
@@ -297,21 +269,13 @@ lex_skip_domain_literal(const char *p, const char *end)
 const char *
 lex_skip_tag_name(const char *p, const char *end)
 {
-	const char *q = p;
-
-	if (q >= end || !lex_is_alpha((unsigned char)*q))
-		return p;
-	for (q++; q < end && lex_is_alnumpunc((unsigned char)*q); q++)
-		;
-	return q;
+	return first_then(p, end, lex_is_alpha, lex_is_alnumpunc);
 }
 
 const char *
 lex_skip_tval(const char *p, const char *end)
 {
-	while (p < end && lex_is_valchar((unsigned char)*p))
-		p++;
-	return p;
+	return run(p, end, lex_is_valchar);
 }
 
 const char *
@@ -356,21 +320,18 @@ lex_check_toplabel(const char *s, size_t len)
 	return alpha;
 }
 
+/* ALPHA / DIGIT / "-" / "_" / "." */
+static bool
+is_spf_name_char(unsigned char c)
+{
+	return lex_is_alpha(c) || lex_is_digit(c) || c == '-' || c == '_' ||
+	    c == '.';
+}
+
 const char *
 lex_skip_spf_name(const char *p, const char *end)
 {
-	const char *q = p;
-	unsigned char c;
-
-	if (q >= end || !lex_is_alpha((unsigned char)*q))
-		return p;
-	for (q++; q < end; q++) {
-		c = (unsigned char)*q;
-		if (!lex_is_alpha(c) && !lex_is_digit(c) && c != '-' &&
-		    c != '_' && c != '.')
-			break;
-	}
-	return q;
+	return first_then(p, end, lex_is_alpha, is_spf_name_char);
 }
 
 /* ------------------------------------------------ domain names */

@@ -23,14 +23,14 @@ typedef const char *(*skip_fn)(const char *, const char *);
  * match, so the result is p itself). */
 static void
 skip_n(skip_fn fn, const char *fname, const char *in, size_t len, size_t want,
-    const char *why)
+       const char *why)
 {
 	char *copy = xmemdup(in, len);
 	const char *got = fn(copy, copy + len);
 	char *shown = util_escape(in, len);
 
-	is_int((long long)want, (long long)(got - copy), "%s(\"%s\"): %s", fname,
-	    shown, why);
+	is_int((long long)want, (long long)(got - copy), "%s(\"%s\"): %s",
+	       fname, shown, why);
 	free(shown);
 	free(copy);
 }
@@ -82,12 +82,12 @@ test_core(void)
 	is_int(2, wsp, "WSP = SP / HTAB");
 	is_int(94, vchar, "VCHAR = %%x21-7E: 94 bytes");
 	ok(lex_is_hexdig('f') && lex_is_hexdig('F') && !lex_is_hexdig('g'),
-	    "HEXDIG: f, F yes; g no");
+	   "HEXDIG: f, F yes; g no");
 	ok(!lex_is_alpha(0xc3) && !lex_is_vchar(0x80) && !lex_is_vchar(0x7f),
-	    "8-bit and DEL are neither ALPHA nor VCHAR");
+	   "8-bit and DEL are neither ALPHA nor VCHAR");
 	ok(lex_to_lower('Q') == 'q' && lex_to_lower('q') == 'q' &&
-	    lex_to_lower('@') == '@' && lex_to_lower(0xc4) == 0xc4,
-	    "case folding is US-ASCII only (RFC 5234 2.3)");
+	       lex_to_lower('@') == '@' && lex_to_lower(0xc4) == 0xc4,
+	   "case folding is US-ASCII only (RFC 5234 2.3)");
 }
 
 static void
@@ -127,16 +127,16 @@ test_classes(void)
 	is_int(91 + 29, dtext, "dtext with obs-dtext: 120 bytes");
 	is_int(93, ftext, "ftext: 93 bytes");
 	ok(!lex_is_atext('.') && !lex_is_atext('@') && !lex_is_atext('\0'),
-	    "'.', '@' and NUL are not atext");
+	   "'.', '@' and NUL are not atext");
 	ok(lex_is_quoted_pair_char(' ', false) &&
-	    lex_is_quoted_pair_char('"', false) &&
-	    !lex_is_quoted_pair_char('\0', false) &&
-	    !lex_is_quoted_pair_char('\r', true) &&
-	    !lex_is_quoted_pair_char('\n', true),
-	    "quoted-pair: WSP and VCHAR yes; NUL, CR, LF no");
+	       lex_is_quoted_pair_char('"', false) &&
+	       !lex_is_quoted_pair_char('\0', false) &&
+	       !lex_is_quoted_pair_char('\r', true) &&
+	       !lex_is_quoted_pair_char('\n', true),
+	   "quoted-pair: WSP and VCHAR yes; NUL, CR, LF no");
 	ok(!lex_is_quoted_pair_char(0xc3, false) &&
-	    lex_is_quoted_pair_char(0xc3, true),
-	    "quoted-pair: 8-bit only under RFC 6532");
+	       lex_is_quoted_pair_char(0xc3, true),
+	   "quoted-pair: 8-bit only under RFC 6532");
 }
 
 static void
@@ -162,14 +162,17 @@ test_comment(void)
 	SKIP(lex_skip_comment, "()", 2, "an empty comment");
 	SKIP(lex_skip_comment, "(a (b (c)) d)x", 13, "nested comments");
 	SKIP(lex_skip_comment, "(a \\) b)x", 8, "a quoted-pair \\)");
-	SKIP(lex_skip_comment, "(a \\( b)x", 8, "a quoted-pair \\( does not nest");
+	SKIP(lex_skip_comment, "(a \\( b)x", 8,
+	     "a quoted-pair \\( does not nest");
 	SKIP(lex_skip_comment, "(a\r\n b)x", 7, "folding inside");
-	SKIP(lex_skip_comment, "(a\r\nb)x", 0, "a line break that is not folding");
+	SKIP(lex_skip_comment, "(a\r\nb)x", 0,
+	     "a line break that is not folding");
 	SKIP(lex_skip_comment, "(caf\xc3\xa9)", 7, "8-bit ctext (RFC 6532)");
 	SKIP(lex_skip_comment, "(a (b)", 0, "unterminated (depth 2)");
 	SKIP(lex_skip_comment, "(a", 0, "unterminated");
 	SKIP(lex_skip_comment, "(a\\", 0, "a backslash at the end");
-	SKIP(lex_skip_comment, "(a\\\r\n b)", 0, "\\ CR is no quoted-pair here");
+	SKIP(lex_skip_comment, "(a\\\r\n b)", 0,
+	     "\\ CR is no quoted-pair here");
 	SKIP(lex_skip_comment, "(a\0b)", 0, "NUL is not ctext");
 	SKIP(lex_skip_comment, "a(b)", 0, "not at \"(\"");
 	SKIP(lex_skip_comment, "", 0, "empty");
@@ -182,9 +185,9 @@ test_cfws(void)
 
 	/* RFC 5322 3.2.2 */
 	SKIP(lex_skip_cfws, " (a (b) \\) c)\r\n (d) x", 20,
-	    "nested comments, quoted-pair, folding");
+	     "nested comments, quoted-pair, folding");
 	SKIP(lex_skip_cfws, " (a (b) c x", 1,
-	    "stops before an unterminated comment");
+	     "stops before an unterminated comment");
 	SKIP(lex_skip_cfws, " (a (", 1, "a comment cut by end is not skipped");
 	SKIP(lex_skip_cfws, "(a)(b)x", 6, "adjacent comments");
 	SKIP(lex_skip_cfws, "x", 0, "nothing");
@@ -193,9 +196,9 @@ test_cfws(void)
 	memset(deep + 500, ')', 500);
 	deep[1000] = 'x';
 	skip_n(lex_skip_cfws, "lex_skip_cfws", deep, 1001, 1000,
-	    "deep nesting");
+	       "deep nesting");
 	skip_n(lex_skip_cfws, "lex_skip_cfws", deep, 999, 0,
-	    "deep nesting, one \")\" short");
+	       "deep nesting, one \")\" short");
 }
 
 static void
@@ -213,10 +216,12 @@ test_atom(void)
 	SKIP(lex_skip_atom, "a.b", 1, "an atom has no dot");
 	SKIP(lex_skip_dot_atom_text, "a.b.c", 5, "dot-atom-text");
 	SKIP(lex_skip_dot_atom_text, "a..b", 1, "an empty part ends it");
-	SKIP(lex_skip_dot_atom_text, "a.b.", 3, "a final dot is not part of it");
+	SKIP(lex_skip_dot_atom_text, "a.b.", 3,
+	     "a final dot is not part of it");
 	SKIP(lex_skip_dot_atom_text, ".a", 0, "a leading dot matches nothing");
 	SKIP(lex_skip_dot_atom_text, "a. b", 1, "no CFWS inside");
-	ok(lex_check_dot_atom_text("john.q.public", 13), "check: john.q.public");
+	ok(lex_check_dot_atom_text("john.q.public", 13),
+	   "check: john.q.public");
 	ok(lex_check_dot_atom_text("a", 1), "check: a");
 	ok(!lex_check_dot_atom_text("", 0), "check: empty is no dot-atom-text");
 	ok(!lex_check_dot_atom_text("a.", 2), "check: a.");
@@ -235,9 +240,11 @@ test_quoted_string(void)
 
 	/* RFC 5322 3.2.4 */
 	SKIP(lex_skip_quoted_string, "\"a\\\"b c\" (z) x", 8,
-	    "ends just past the closing DQUOTE");
-	SKIP(lex_skip_quoted_string, " \"a\"", 0, "leading CFWS is the caller's");
-	SKIP(lex_skip_quoted_string, "\"a\\\"b", 0, "cut by end matches nothing");
+	     "ends just past the closing DQUOTE");
+	SKIP(lex_skip_quoted_string, " \"a\"", 0,
+	     "leading CFWS is the caller's");
+	SKIP(lex_skip_quoted_string, "\"a\\\"b", 0,
+	     "cut by end matches nothing");
 	SKIP(lex_skip_quoted_string, "\"abc", 0, "unterminated");
 	SKIP(lex_skip_quoted_string, "ab!#c.d", 0, "not a quoted string");
 	SKIP(lex_skip_quoted_string, "\"\"x", 2, "empty quoted-string");
@@ -247,14 +254,15 @@ test_quoted_string(void)
 	SKIP(lex_skip_quoted_string, "\"\\\0\"", 0, "obs-qp \\ NUL is refused");
 	SKIP(lex_skip_quoted_string, "\"\\\x01\"", 4, "obs-qp \\ %d1 is taken");
 	SKIP(lex_skip_quoted_string, "\"\x01\"", 3, "obs-qtext %d1");
-	SKIP(lex_skip_quoted_string, "\"caf\xc3\xa9\"", 0, "8-bit: RFC 5322 no");
+	SKIP(lex_skip_quoted_string, "\"caf\xc3\xa9\"", 0,
+	     "8-bit: RFC 5322 no");
 	SKIP(lex_skip_quoted_string_utf8, "\"caf\xc3\xa9\"", 7,
-	    "8-bit: RFC 6532 yes");
+	     "8-bit: RFC 6532 yes");
 	SKIP(lex_skip_quoted_string_utf8, "\"\\\xc3\xa9\"", 5,
-	    "RFC 6532: 8-bit after a backslash");
+	     "RFC 6532: 8-bit after a backslash");
 	n = lex_quoted_string_value(qs, qs + 12, out);
 	is_blob("a\"b c\\", 6, out, n,
-	    "value: pairs resolved, fold's line break removed");
+	        "value: pairs resolved, fold's line break removed");
 }
 
 static void
@@ -266,6 +274,10 @@ test_domain_literal(void)
 	SKIP(lex_skip_domain_literal, "[a\\]b]", 6, "obs-dtext quoted-pair");
 	SKIP(lex_skip_domain_literal, "[a\r\n b]", 7, "folding");
 	SKIP(lex_skip_domain_literal, "[a[b]", 0, "\"[\" is not dtext");
+	SKIP(lex_skip_domain_literal, "[a[b]]", 0,
+	     "a domain-literal does not nest");
+	SKIP(lex_skip_quoted_string, "\"a(b\"", 5,
+	     "a quoted-string has no comment");
 	SKIP(lex_skip_domain_literal, "[a", 0, "unterminated");
 	SKIP(lex_skip_domain_literal, "[\xc3\xa9]", 0, "8-bit is not dtext");
 	SKIP(lex_skip_domain_literal, "a]", 0, "not at \"[\"");
@@ -286,7 +298,7 @@ test_taglist(void)
 	SKIP(lex_skip_tval, "\xc3\xa9", 2, "8-bit (RFC 6532 leniency)");
 	SKIP(lex_skip_tval, "a\x7f", 1, "DEL is not VALCHAR");
 	SKIP(lex_skip_tag_value, "a b\r\n\tc ;", 7,
-	    "tval *(1*(WSP / FWS) tval); trailing WSP is not in it");
+	     "tval *(1*(WSP / FWS) tval); trailing WSP is not in it");
 	SKIP(lex_skip_tag_value, "a \r\n;", 1, "WSP then a non-fold");
 	SKIP(lex_skip_tag_value, ";", 0, "empty value");
 	SKIP(lex_skip_tag_value, "a\n b", 4, "LF folding (leniency)");
@@ -316,12 +328,12 @@ static void
 test_domain(void)
 {
 	const unsigned spf = LEX_DN_TRAILING_DOT;
-	const unsigned host = LEX_DN_TRAILING_DOT | LEX_DN_VCHAR |
-	    LEX_DN_MULTI_LABEL;
+	const unsigned host =
+	    LEX_DN_TRAILING_DOT | LEX_DN_VCHAR | LEX_DN_MULTI_LABEL;
 	const unsigned dkim = LEX_DN_LDH | LEX_DN_MULTI_LABEL;
 	const unsigned sel = LEX_DN_LDH;
-	const unsigned ar = LEX_DN_TRAILING_DOT | LEX_DN_LDH_UNDERSCORE |
-	    LEX_DN_ANY_LENGTH;
+	const unsigned ar =
+	    LEX_DN_TRAILING_DOT | LEX_DN_LDH_UNDERSCORE | LEX_DN_ANY_LENGTH;
 	char *s, lab[70];
 	size_t n;
 
@@ -357,7 +369,7 @@ test_domain(void)
 	free(s);
 	/* bytes */
 	ok(check_domain("_spf.ex ample.com", spf),
-	    "SPF query names: any octet (RFC 2181 11)");
+	   "SPF query names: any octet (RFC 2181 11)");
 	ok(!check_domain("ex ample.com", host), "<domain>: SP is not VCHAR");
 	ok(!check_domain("caf\xc3\xa9.example", host), "<domain>: 8-bit");
 	ok(check_domain("caf\xc3\xa9.example", spf), "query name: 8-bit");
@@ -381,15 +393,14 @@ test_domain(void)
 	ok(!check_domain("a..org", ar), "pvalue: empty label");
 	/* subdomains (RFC 6376 3.5 i=, RFC 7208 5.5) */
 	ok(lex_domain_within("mail.Example.COM", 16, "example.com", 11),
-	    "within: a subdomain, case-insensitively");
+	   "within: a subdomain, case-insensitively");
 	ok(lex_domain_within("example.com", 11, "EXAMPLE.com", 11),
-	    "within: the domain itself");
+	   "within: the domain itself");
 	ok(!lex_domain_within("badexample.com", 14, "example.com", 11),
-	    "within: not a label boundary");
-	ok(!lex_domain_within("com", 3, "example.com", 11),
-	    "within: shorter");
+	   "within: not a label boundary");
+	ok(!lex_domain_within("com", 3, "example.com", 11), "within: shorter");
 	ok(!lex_domain_within("example.com.", 12, "example.com", 11),
-	    "within: dots as written");
+	   "within: dots as written");
 }
 
 int
