@@ -379,17 +379,23 @@ group(const char *p, const char *end, struct addr_list *l)
 	}
 }
 
-/* A single line break ending the value is not part of it (leniency for
- * callers that pass a field's last line with its terminator). */
-static size_t
-trim_eol(const char *v, size_t len)
+/* The end of the value to parse: NULL is an empty value, and a single
+ * line break ending it is not part of it (leniency for callers that pass
+ * a field's last line with its terminator).  Sets *p to the start. */
+static const char *
+value_end(const char **p, const char *value, size_t len)
 {
-	if (len > 0 && v[len - 1] == '\n') {
+	if (value == NULL) {
+		value = "";
+		len = 0;
+	}
+	if (len > 0 && value[len - 1] == '\n') {
 		len--;
-		if (len > 0 && v[len - 1] == '\r')
+		if (len > 0 && value[len - 1] == '\r')
 			len--;
 	}
-	return len;
+	*p = value;
+	return value + len;
 }
 
 /* address-list = (address *("," address)) / obs-addr-list;
@@ -400,13 +406,8 @@ static struct addr_list *
 list_parse(const char *value, size_t len, bool allow_group)
 {
 	struct addr_list *l = xcalloc(1, sizeof *l);
-	const char *p = value, *end;
+	const char *p, *end = value_end(&p, value, len);
 
-	if (value == NULL) {
-		value = p = "";
-		len = 0;
-	}
-	end = p + trim_eol(value, len);
 	for (;;) {
 		p = lex_skip_cfws(p, end);
 		if (p >= end)
@@ -443,13 +444,8 @@ struct addr_list *
 addr_parse_mailbox(const char *value, size_t len)
 {
 	struct addr_list *l = xcalloc(1, sizeof *l);
-	const char *p = value, *end;
+	const char *p, *end = value_end(&p, value, len);
 
-	if (value == NULL) {
-		value = p = "";
-		len = 0;
-	}
-	end = p + trim_eol(value, len);
 	p = mailbox(p, end, l);
 	if (p == NULL || p != end || l->n != 1) {
 		addr_list_free(l);
@@ -466,15 +462,10 @@ addr_parse_path(const char *value, size_t len, bool *null_path)
 {
 	struct addr_list *l = xcalloc(1, sizeof *l);
 	struct addr_mailbox mb = {NULL, NULL, NULL};
-	const char *p = value, *q, *end;
+	const char *p, *q, *end = value_end(&p, value, len);
 
 	if (null_path != NULL)
 		*null_path = false;
-	if (value == NULL) {
-		value = p = "";
-		len = 0;
-	}
-	end = p + trim_eol(value, len);
 	p = lex_skip_cfws(p, end);
 	if (p < end && *p == '<') {
 		q = lex_skip_cfws(p + 1, end);
