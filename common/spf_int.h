@@ -12,8 +12,6 @@
 #include "common/spf.h"
 #include "common/util.h"
 
-/* RFC 1035 2.3.4 / RFC 7208 4.3: labels of at most 63 octets. */
-#define SPF_MAX_LABEL 63
 /* RFC 7208 4.3 and 7.3: domain names of at most 253 octets (without the
  * trailing dot); longer expansions are truncated from the left. */
 #define SPF_MAX_DOMAIN 253

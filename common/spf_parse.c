@@ -352,12 +352,31 @@ static const struct {
     {"ip6", SPF_M_IP6}, {"exists", SPF_M_EXISTS},
 };
 
+/* ":" domain-spec in s[0..len) (len > 0), kept in t->spec; NULL or the
+ * error text. */
+static char *
+colon_spec(struct spf_term *t, const char *s, size_t len)
+{
+	char *err, *e;
+
+	if (s[0] != ':')
+		return xasprintf("unexpected text after the mechanism name in "
+		                 "'%s'",
+		                 t->text);
+	if (spf_domain_spec_check(s + 1, len - 1, &err) < 0) {
+		e = xasprintf("%s: %s", t->text, err);
+		free(err);
+		return e;
+	}
+	t->spec = xstrndup(s + 1, len - 1);
+	return NULL;
+}
+
 /* a, mx: [ ":" domain-spec ] [ dual-cidr-length ] in s[0..len). */
 static char *
 parse_a_mx(struct spf_term *t, const char *s, size_t len)
 {
 	size_t n;
-	char *err;
 
 	/* dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ],
 	 * taken from the end since a domain-spec may hold '/' itself. */
@@ -377,46 +396,20 @@ parse_a_mx(struct spf_term *t, const char *s, size_t len)
 			                 t->text);
 		len -= n;
 	}
-	if (len == 0)
-		return NULL;
-	if (s[0] != ':')
-		return xasprintf("unexpected text after the mechanism name "
-		                 "in '%s'",
-		                 t->text);
-	if (spf_domain_spec_check(s + 1, len - 1, &err) < 0) {
-		char *e = xasprintf("%s: %s", t->text, err);
-
-		free(err);
-		return e;
-	}
-	t->spec = xstrndup(s + 1, len - 1);
-	return NULL;
+	return len == 0 ? NULL : colon_spec(t, s, len);
 }
 
 /* ":" domain-spec, required (include, exists) or optional (ptr). */
 static char *
 parse_target(struct spf_term *t, const char *s, size_t len, bool required)
 {
-	char *err;
-
 	if (len == 0) {
 		if (required)
 			return xasprintf("'%s' needs ':' and a domain",
 			                 t->text);
 		return NULL;
 	}
-	if (s[0] != ':')
-		return xasprintf("unexpected text after the mechanism name in "
-		                 "'%s'",
-		                 t->text);
-	if (spf_domain_spec_check(s + 1, len - 1, &err) < 0) {
-		char *e = xasprintf("%s: %s", t->text, err);
-
-		free(err);
-		return e;
-	}
-	t->spec = xstrndup(s + 1, len - 1);
-	return NULL;
+	return colon_spec(t, s, len);
 }
 
 static char *
