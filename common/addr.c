@@ -3,15 +3,14 @@
  *
  * Recursive descent, one function per ABNF rule of RFC 5322 3.2 (lexical
  * tokens), 3.4 (address specification) and 4.4 (obsolete addressing),
- * named after the rule.  Each takes (p, end) and returns the end of its
- * match, or NULL when the rule does not match (the exported lex_skip_*
- * return p instead, as addr.h says); none reads at or past end.
+ * named after the rule; the lexical tokens themselves (FWS, CFWS, atext,
+ * quoted-string, domain-literal) are common/lex.c's.  Each takes (p, end)
+ * and returns the end of its match, or NULL when the rule does not match
+ * (lex_skip_* return p instead, as lex.h says); none reads at or past end.
  * Rules that produce a value append it to a struct buf.  The only
  * backtracking is in address/mailbox: a display-name (phrase) is tried
  * first and, when neither "<" nor ":" follows, the same bytes are parsed
- * again as an addr-spec; so the work is linear in the input.  Comments
- * nest without recursion (a depth counter), so hostile input cannot
- * exhaust the stack.
+ * again as an addr-spec; so the work is linear in the input.
  *
  * Deviations from the ABNF (each deliberate):
  *  - NUL bytes are a syntax error everywhere, even as obs-qp "\" %d0
@@ -36,97 +35,12 @@
 #include <string.h>
 
 #include "common/addr.h"
+#include "common/lex.h"
 #include "common/util.h"
-
-/* ---------------------------------------------------------------- classes */
-
-/* WSP = SP / HTAB (RFC 5234 B.1). */
-static bool
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* atext (RFC 5322 3.2.3). */
-static bool
-is_atext(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-/* obs-NO-WS-CTL = %d1-8 / %d11 / %d12 / %d14-31 / %d127 (RFC 5322 4.1). */
-static bool
-is_obs_no_ws_ctl(unsigned char c)
-{
-	return (c >= 1 && c <= 8) || c == 11 || c == 12 ||
-	       (c >= 14 && c <= 31) || c == 127;
-}
-
-/* ctext = %d33-39 / %d42-91 / %d93-126 / obs-ctext (RFC 5322 3.2.2). */
-static bool
-is_ctext(unsigned char c)
-{
-	return (c >= 33 && c <= 39) || (c >= 42 && c <= 91) ||
-	       (c >= 93 && c <= 126) || is_obs_no_ws_ctl(c);
-}
-
-/* qtext = %d33 / %d35-91 / %d93-126 / obs-qtext (RFC 5322 3.2.4). */
-static bool
-is_qtext(unsigned char c)
-{
-	return c == 33 || (c >= 35 && c <= 91) || (c >= 93 && c <= 126) ||
-	       is_obs_no_ws_ctl(c);
-}
-
-/* dtext = %d33-90 / %d94-126 / obs-dtext (RFC 5322 3.4.1); the
- * quoted-pair half of obs-dtext is handled by the caller. */
-static bool
-is_dtext(unsigned char c)
-{
-	return (c >= 33 && c <= 90) || (c >= 94 && c <= 126) ||
-	       is_obs_no_ws_ctl(c);
-}
-
-/* The byte after "\" in quoted-pair = ("\" (VCHAR / WSP)) / obs-qp, with
- * obs-qp = "\" (%d0 / obs-NO-WS-CTL / LF / CR) (RFC 5322 3.2.1, 4.1),
- * less NUL, CR and LF (see the top of this file). */
-static bool
-is_quoted_pair_char(unsigned char c, bool allow8)
-{
-	if (c >= 0x80)
-		return allow8;
-	return c != '\0' && c != '\r' && c != '\n';
-}
 
 /* ---------------------------------------------------------------- 3.2 */
 
-/* FWS = ([*WSP CRLF] 1*WSP) / obs-FWS; obs-FWS = 1*WSP *(CRLF 1*WSP)
- * (RFC 5322 3.2.2, 4.2).  A line break (CRLF or bare LF) counts only when
- * WSP follows it. */
-const char *
-lex_skip_fws(const char *p, const char *end)
-{
-	const char *q;
-
-	for (;;) {
-		while (p < end && is_wsp((unsigned char)*p))
-			p++;
-		q = p;
-		if (q < end && *q == '\r')
-			q++;
-		if (q < end && *q == '\n' && q + 1 < end &&
-		    is_wsp((unsigned char)q[1])) {
-			p = q + 1;
-			continue;
-		}
-		return p;
-	}
-}
-
-/* Append the unfolded form of the FWS in [p, q): the line breaks are
+/* Append the unfolded form of [p, q): the line breaks of FWS are
  * semantically invisible (RFC 5322 3.2.2), the WSP stays. */
 static void
 fws_unfold(const char *p, const char *q, struct buf *out)
@@ -136,127 +50,29 @@ fws_unfold(const char *p, const char *q, struct buf *out)
 			buf_addc(out, *p);
 }
 
-/* comment = "(" *([FWS] ccontent) [FWS] ")"; ccontent = ctext /
- * quoted-pair / comment (RFC 5322 3.2.2).  p is at "(".  Nesting is
- * counted, not recursed. */
-static const char *
-comment(const char *p, const char *end)
-{
-	size_t depth = 0;
-	const char *q;
-	unsigned char c;
-
-	while (p < end) {
-		c = (unsigned char)*p;
-		if (c == '(') {
-			depth++;
-			p++;
-		} else if (c == ')') {
-			p++;
-			if (--depth == 0)
-				return p;
-		} else if (c == '\\') {
-			if (end - p < 2 ||
-			    !is_quoted_pair_char((unsigned char)p[1], true))
-				return NULL;
-			p += 2;
-		} else if (is_wsp(c) || c == '\r' || c == '\n') {
-			if ((q = lex_skip_fws(p, end)) == p)
-				return NULL; /* a line break not folding */
-			p = q;
-		} else if (is_ctext(c) || c >= 0x80)
-			p++;
-		else
-			return NULL;
-	}
-	return NULL; /* unterminated */
-}
-
-/* CFWS = (1*([FWS] comment) [FWS]) / FWS (RFC 5322 3.2.2).  Stops before
- * a comment that does not close: the caller then finds "(" where it
- * expected something else and fails. */
-const char *
-lex_skip_cfws(const char *p, const char *end)
-{
-	const char *q;
-
-	for (;;) {
-		p = lex_skip_fws(p, end);
-		if (p < end && *p == '(' && (q = comment(p, end)) != NULL) {
-			p = q;
-			continue;
-		}
-		return p;
-	}
-}
-
-/* 1*atext, with 8-bit bytes too when allow8. */
+/* 1*atext, with 8-bit bytes too when allow8 (RFC 6532 3.2). */
 static const char *
 atext_run(const char *p, const char *end, bool allow8)
 {
-	while (p < end && (is_atext((unsigned char)*p) ||
-	                   (allow8 && (unsigned char)*p >= 0x80)))
-		p++;
-	return p;
+	return allow8 ? lex_skip_atext_utf8(p, end) : lex_skip_atext(p, end);
 }
 
-const char *
-lex_skip_atom_text(const char *p, const char *end)
-{
-	return atext_run(p, end, false);
-}
-
-/* The DQUOTE *([FWS] qcontent) [FWS] DQUOTE core of quoted-string (RFC
- * 5322 3.2.4); p is at DQUOTE.  Appends the semantic content to out (may
- * be NULL): quotes removed, quoted-pairs resolved, folds unfolded. */
+/* quoted-string without the CFWS around it (RFC 5322 3.2.4); p is at
+ * DQUOTE.  Appends the semantic content to out: quotes removed,
+ * quoted-pairs resolved, folds unfolded. */
 static const char *
 quoted_string_core(const char *p, const char *end, struct buf *out, bool allow8)
 {
-	const char *q;
-	unsigned char c;
+	const char *q = allow8 ? lex_skip_quoted_string_utf8(p, end) :
+	    lex_skip_quoted_string(p, end);
+	char *v;
 
-	p++;
-	for (;;) {
-		if (p >= end)
-			return NULL; /* unterminated */
-		c = (unsigned char)*p;
-		if (c == '"')
-			return p + 1;
-		if (c == '\\') {
-			if (end - p < 2 ||
-			    !is_quoted_pair_char((unsigned char)p[1], allow8))
-				return NULL;
-			if (out != NULL)
-				buf_addc(out, p[1]);
-			p += 2;
-		} else if (is_wsp(c) || c == '\r' || c == '\n') {
-			if ((q = lex_skip_fws(p, end)) == p)
-				return NULL;
-			if (out != NULL)
-				fws_unfold(p, q, out);
-			p = q;
-		} else if (is_qtext(c) || (allow8 && c >= 0x80)) {
-			if (out != NULL)
-				buf_addc(out, (char)c);
-			p++;
-		} else
-			return NULL;
-	}
-}
-
-/* quoted-string = [CFWS] DQUOTE *([FWS] qcontent) [FWS] DQUOTE [CFWS],
- * without the optional CFWS: p must be at the DQUOTE and the match ends
- * just past the closing DQUOTE, so a caller can unquote [p + 1, end - 1)
- * (common/result.c does); callers skip CFWS with lex_skip_cfws(). */
-const char *
-lex_skip_quoted_string(const char *p, const char *end)
-{
-	const char *q;
-
-	if (p < end && *p == '"' &&
-	    (q = quoted_string_core(p, end, NULL, true)) != NULL)
-		return q;
-	return p;
+	if (q == p)
+		return NULL;
+	v = xmalloc((size_t)(q - p));
+	buf_add(out, v, lex_quoted_string_value(p, q, v));
+	free(v);
+	return q;
 }
 
 /* word = atom / quoted-string (RFC 5322 3.2.5), without the CFWS around
@@ -299,7 +115,7 @@ phrase(const char *p, const char *end, struct buf *out)
 				buf_addc(out, ' ');
 			buf_addc(out, '.');
 			q = p + 1;
-		} else if (c == '"' || is_atext(c) || c >= 0x80) {
+		} else if (c == '"' || lex_is_atext(c) || c >= 0x80) {
 			if (space)
 				buf_addc(out, ' ');
 			if ((q = word(p, end, out, true)) == NULL)
@@ -317,7 +133,7 @@ collapse_wsp(struct buf *b)
 	bool pending = false;
 
 	for (i = 0; i < b->len; i++) {
-		if (is_wsp((unsigned char)b->data[i])) {
+		if (lex_is_wsp((unsigned char)b->data[i])) {
 			pending = j > 0;
 			continue;
 		}
@@ -357,43 +173,18 @@ local_part(const char *p, const char *end, struct buf *out)
 	}
 }
 
-/* domain-literal = [CFWS] "[" *([FWS] dtext) [FWS] "]" [CFWS];
- * obs-dtext = obs-NO-WS-CTL / quoted-pair (RFC 5322 3.4.1, 4.4).  p is at
- * "[".  The value keeps the brackets and quoted-pairs as written, with
- * folds unfolded. */
+/* domain-literal (RFC 5322 3.4.1, 4.4), then CFWS; p is at "[".  The
+ * value keeps the brackets and quoted-pairs as written, with folds
+ * unfolded. */
 static const char *
 domain_literal(const char *p, const char *end, struct buf *out)
 {
-	const char *q;
-	unsigned char c;
+	const char *q = lex_skip_domain_literal(p, end);
 
-	buf_addc(out, '[');
-	p++;
-	for (;;) {
-		if (p >= end)
-			return NULL;
-		c = (unsigned char)*p;
-		if (c == ']') {
-			buf_addc(out, ']');
-			return lex_skip_cfws(p + 1, end);
-		}
-		if (c == '\\') {
-			if (end - p < 2 ||
-			    !is_quoted_pair_char((unsigned char)p[1], false))
-				return NULL;
-			buf_add(out, p, 2);
-			p += 2;
-		} else if (is_wsp(c) || c == '\r' || c == '\n') {
-			if ((q = lex_skip_fws(p, end)) == p)
-				return NULL;
-			fws_unfold(p, q, out);
-			p = q;
-		} else if (is_dtext(c)) {
-			buf_addc(out, (char)c);
-			p++;
-		} else
-			return NULL;
-	}
+	if (q == p)
+		return NULL;
+	fws_unfold(p, q, out);
+	return lex_skip_cfws(q, end);
 }
 
 /* domain = dot-atom / domain-literal / obs-domain;
@@ -588,17 +379,23 @@ group(const char *p, const char *end, struct addr_list *l)
 	}
 }
 
-/* A single line break ending the value is not part of it (leniency for
- * callers that pass a field's last line with its terminator). */
-static size_t
-trim_eol(const char *v, size_t len)
+/* The end of the value to parse: NULL is an empty value, and a single
+ * line break ending it is not part of it (leniency for callers that pass
+ * a field's last line with its terminator).  Sets *p to the start. */
+static const char *
+value_end(const char **p, const char *value, size_t len)
 {
-	if (len > 0 && v[len - 1] == '\n') {
+	if (value == NULL) {
+		value = "";
+		len = 0;
+	}
+	if (len > 0 && value[len - 1] == '\n') {
 		len--;
-		if (len > 0 && v[len - 1] == '\r')
+		if (len > 0 && value[len - 1] == '\r')
 			len--;
 	}
-	return len;
+	*p = value;
+	return value + len;
 }
 
 /* address-list = (address *("," address)) / obs-addr-list;
@@ -609,13 +406,8 @@ static struct addr_list *
 list_parse(const char *value, size_t len, bool allow_group)
 {
 	struct addr_list *l = xcalloc(1, sizeof *l);
-	const char *p = value, *end;
+	const char *p, *end = value_end(&p, value, len);
 
-	if (value == NULL) {
-		value = p = "";
-		len = 0;
-	}
-	end = p + trim_eol(value, len);
 	for (;;) {
 		p = lex_skip_cfws(p, end);
 		if (p >= end)
@@ -652,13 +444,8 @@ struct addr_list *
 addr_parse_mailbox(const char *value, size_t len)
 {
 	struct addr_list *l = xcalloc(1, sizeof *l);
-	const char *p = value, *end;
+	const char *p, *end = value_end(&p, value, len);
 
-	if (value == NULL) {
-		value = p = "";
-		len = 0;
-	}
-	end = p + trim_eol(value, len);
 	p = mailbox(p, end, l);
 	if (p == NULL || p != end || l->n != 1) {
 		addr_list_free(l);
@@ -675,15 +462,10 @@ addr_parse_path(const char *value, size_t len, bool *null_path)
 {
 	struct addr_list *l = xcalloc(1, sizeof *l);
 	struct addr_mailbox mb = {NULL, NULL, NULL};
-	const char *p = value, *q, *end;
+	const char *p, *q, *end = value_end(&p, value, len);
 
 	if (null_path != NULL)
 		*null_path = false;
-	if (value == NULL) {
-		value = p = "";
-		len = 0;
-	}
-	end = p + trim_eol(value, len);
 	p = lex_skip_cfws(p, end);
 	if (p < end && *p == '<') {
 		q = lex_skip_cfws(p + 1, end);
@@ -724,31 +506,13 @@ addr_list_free(struct addr_list *l)
 	free(l);
 }
 
-/* dot-atom-text = 1*atext *("." 1*atext) (RFC 5322 3.2.3). */
-static bool
-is_dot_atom_text(const char *s)
-{
-	const char *p = s, *end = s + strlen(s), *q;
-
-	for (;;) {
-		q = atext_run(p, end, false);
-		if (q == p)
-			return false;
-		if (q == end)
-			return true;
-		if (*q != '.')
-			return false;
-		p = q + 1;
-	}
-}
-
 char *
 addr_mailbox_string(const struct addr_mailbox *mb)
 {
 	struct buf b = BUF_INIT;
 	const char *s;
 
-	if (is_dot_atom_text(mb->local))
+	if (lex_check_dot_atom_text(mb->local, strlen(mb->local)))
 		buf_adds(&b, mb->local);
 	else {
 		/* quoted-string; "\" and DQUOTE need a quoted-pair (RFC 5322

@@ -61,13 +61,4 @@ void addr_list_free(struct addr_list *l); /* NULL is a no-op */
  * dot-atom (RFC 5322 3.4.1).  Caller frees. */
 char *addr_mailbox_string(const struct addr_mailbox *mb);
 
-/* lex: RFC 5322 3.2 skip functions, exported for other parsers (tag
- * lists, Authentication-Results).  Each returns the end of the match
- * (p itself when nothing matched, since all are optional here); never reads
- * at or beyond end.  lex_skip_cfws also skips folding (CRLF or LF + WSP). */
-const char *lex_skip_fws(const char *p, const char *end);
-const char *lex_skip_cfws(const char *p, const char *end);
-const char *lex_skip_quoted_string(const char *p, const char *end);
-const char *lex_skip_atom_text(const char *p, const char *end);
-
 #endif

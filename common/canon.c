@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "common/canon.h"
+#include "common/lex.h"
 #include "common/util.h"
 
 /* Output is batched before calling the sink (bytes, not a protocol limit). */
@@ -80,12 +81,6 @@ canon_name(enum canon_alg alg)
 	return "unknown";
 }
 
-static bool
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* ---------------------------------------------------------------- headers */
 
 /*
@@ -127,7 +122,7 @@ header_relaxed(const char *raw, size_t len, struct buf *out)
 		if (c == '\n' || (c == '\r' && i + 1 < len &&
 		    raw[i + 1] == '\n'))
 			continue;
-		if (is_wsp(c)) {
+		if (lex_is_wsp(c)) {
 			wsp = true;
 			continue;
 		}
@@ -137,8 +132,9 @@ header_relaxed(const char *raw, size_t len, struct buf *out)
 			inname = false;
 			wsp = false;
 			/* skip WSP right after the colon */
-			while (i + 1 < len && (is_wsp((unsigned char)raw[i + 1])
-			    || raw[i + 1] == '\n' || (raw[i + 1] == '\r' &&
+			while (i + 1 < len &&
+			    (lex_is_wsp((unsigned char)raw[i + 1]) ||
+			    raw[i + 1] == '\n' || (raw[i + 1] == '\r' &&
 			    i + 2 < len && raw[i + 2] == '\n')))
 				i++;
 			continue;
@@ -241,7 +237,7 @@ body_char(struct canon_body *cb, unsigned char c)
 	case CANON_RELAXED:
 		/* RFC 6376 3.4.4: WSP runs become one SP; WSP at the end
 		 * of a line is dropped, so a run waits for the next byte. */
-		if (is_wsp(c)) {
+		if (lex_is_wsp(c)) {
 			cb->wsp = 1;
 			return;
 		}
@@ -252,7 +248,7 @@ body_char(struct canon_body *cb, unsigned char c)
 		break;
 	case CANON_DK_NOFWS:
 		/* RFC 4870 3.4.2.1: SP, HTAB and CR are removed. */
-		if (is_wsp(c) || c == '\r')
+		if (lex_is_wsp(c) || c == '\r')
 			return;
 		flush_empty(cb);
 		break;

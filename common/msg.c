@@ -46,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/lex.h"
 #include "common/msg.h"
 #include "common/util.h"
 
@@ -102,19 +103,6 @@ struct msg {
 	size_t *byname; /* msg_fields_by_name(), built on first use */
 };
 
-/* ftext = %d33-57 / %d59-126 (RFC 5322 3.6.8). */
-static bool
-is_ftext(unsigned char c)
-{
-	return c >= 33 && c <= 126 && c != ':';
-}
-
-static bool
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* Length of the field name when the line l[0..n) starts a header field
  * (1*ftext *WSP ":"; the WSP is obs-optional, RFC 5322 4.5), else 0. */
 static size_t
@@ -122,12 +110,12 @@ field_name_len(const char *l, size_t n)
 {
 	size_t i = 0, namelen;
 
-	while (i < n && is_ftext((unsigned char)l[i]))
+	while (i < n && lex_is_ftext((unsigned char)l[i]))
 		i++;
 	if (i == 0)
 		return 0;
 	namelen = i;
-	while (i < n && is_wsp((unsigned char)l[i]))
+	while (i < n && lex_is_wsp((unsigned char)l[i]))
 		i++;
 	return i < n && l[i] == ':' ? namelen : 0;
 }
@@ -199,7 +187,7 @@ classify_line(struct msg *m, size_t ls, size_t le)
 	case SCAN_FIELDS:
 		if (empty)
 			end_header(m, MSG_OK, ls, le, true);
-		else if (is_wsp((unsigned char)l[0]))
+		else if (lex_is_wsp((unsigned char)l[0]))
 			; /* continuation line (folding) */
 		else if (field_name_len(l, n) > 0)
 			add_field_start(m, ls);
@@ -667,20 +655,14 @@ msg_find_field(const struct msg *m, const char *name, size_t from)
 	return -1;
 }
 
-static unsigned char
-lower_ascii(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 int
 msg_name_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t i, n = alen < blen ? alen : blen;
 
 	for (i = 0; i < n; i++) {
-		unsigned char ca = lower_ascii((unsigned char)a[i]);
-		unsigned char cb = lower_ascii((unsigned char)b[i]);
+		unsigned char ca = lex_to_lower((unsigned char)a[i]);
+		unsigned char cb = lex_to_lower((unsigned char)b[i]);
 		if (ca != cb)
 			return ca < cb ? -1 : 1;
 	}

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/addr.h"
+#include "common/lex.h"
 #include "common/result.h"
 #include "common/util.h"
 
@@ -67,61 +67,13 @@ res_spf_exit(enum res r)
 	}
 }
 
-/* RFC 2045 5.1: token := 1*<any (US-ASCII) CHAR except SPACE, CTLs, or
- * tspecials>. */
-static bool
-is_tchar(unsigned char c)
-{
-	if (c <= 0x20 || c >= 0x7f)
-		return false;
-	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
-}
-
 bool
 ar_is_token(const char *s)
 {
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-		if (!is_tchar((unsigned char)*s))
-			return false;
-	return true;
-}
+	size_t len = strlen(s);
 
-/* RFC 5322 3.2.3 atext. */
-static bool
-is_atext(unsigned char c)
-{
-	if (c >= 'a' && c <= 'z')
-		return true;
-	if (c >= 'A' && c <= 'Z')
-		return true;
-	if (c >= '0' && c <= '9')
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-/* RFC 5322 3.2.3 dot-atom-text: 1*atext *("." 1*atext). */
-static bool
-is_dot_atom(const char *s, size_t n)
-{
-	size_t i;
-	bool prev_dot = true;
-
-	if (n == 0)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (prev_dot)
-				return false;
-			prev_dot = true;
-		} else if (is_atext((unsigned char)s[i])) {
-			prev_dot = false;
-		} else {
-			return false;
-		}
-	}
-	return !prev_dot;
+	/* RFC 2045 5.1 token */
+	return len > 0 && lex_skip_token(s, s + len) == s + len;
 }
 
 /* A domain name as a pvalue may hold it (RFC 8601 2.2 domain-name, RFC
@@ -131,23 +83,8 @@ is_dot_atom(const char *s, size_t n)
 static bool
 is_domain_name(const char *s)
 {
-	size_t label = 0;
-
-	if (*s == '\0' || *s == '.')
-		return false;
-	for (; *s; s++) {
-		if (*s == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_') {
-			label++;
-		} else {
-			return false;
-		}
-	}
-	return true;
+	return lex_check_domain(s, strlen(s), LEX_DN_TRAILING_DOT |
+	    LEX_DN_LDH_UNDERSCORE | LEX_DN_ANY_LENGTH);
 }
 
 /* Characters a quoted pvalue may hold.  A quoted-string is valid RFC 8601
@@ -247,7 +184,8 @@ ar_pvalue(const char *s)
 		return clean;
 	at = strrchr(clean, '@');
 	if (at != NULL && is_domain_name(at + 1)) {
-		if (at == clean || (is_dot_atom(clean, (size_t)(at - clean)) &&
+		if (at == clean ||
+		    (lex_check_dot_atom_text(clean, (size_t)(at - clean)) &&
 		    memchr(clean, '=', (size_t)(at - clean)) == NULL))
 			return clean;
 		r = xstrdup(at);
@@ -269,7 +207,8 @@ spf_value(const char *s)
 {
 	char *clean = sanitize(s), *r;
 
-	if (is_dot_atom(clean, strlen(clean)) && strchr(clean, '=') == NULL)
+	if (lex_check_dot_atom_text(clean, strlen(clean)) &&
+	    strchr(clean, '=') == NULL)
 		return clean;
 	r = quoted_string(clean);
 	free(clean);
@@ -320,7 +259,7 @@ keyword(const char *s)
 	struct buf b = BUF_INIT;
 
 	for (; *s; s++)
-		if (is_tchar((unsigned char)*s) || *s == '.')
+		if (lex_is_token_char((unsigned char)*s) || *s == '.')
 			buf_addc(&b, *s);
 	if (b.len == 0)
 		buf_adds(&b, "x");
@@ -611,32 +550,25 @@ bool
 ar_value_has_authserv_id(const char *value, size_t len, const char *authserv_id)
 {
 	const char *p = value, *end = value + len, *q;
-	struct buf id = BUF_INIT;
+	char *id;
+	size_t idlen;
 	bool r;
 
 	p = lex_skip_cfws(p, end);
 	if (p < end && *p == '"') {
-		q = lex_skip_quoted_string(p, end);
+		q = lex_skip_quoted_string_utf8(p, end);
 		if (q == p)
 			return false;
-		/* Unquote: drop the quotes and resolve quoted-pairs; folding
-		 * inside the quoted-string is removed. */
-		for (p++; p < q - 1; p++) {
-			if (*p == '\\' && p + 1 < q - 1)
-				p++;
-			else if (*p == '\r' || *p == '\n')
-				continue;
-			buf_addc(&id, *p);
-		}
-		p = q;
+		/* Unquoted: quoted-pairs resolved, folding removed. */
+		id = xmalloc((size_t)(q - p));
+		idlen = lex_quoted_string_value(p, q, id);
 	} else {
-		for (q = p; q < end && is_tchar((unsigned char)*q); q++)
-			;
-		buf_add(&id, p, (size_t)(q - p));
-		p = q;
+		q = lex_skip_token(p, end);
+		id = xmemdup(p, (size_t)(q - p));
+		idlen = (size_t)(q - p);
 	}
-	r = id.len > 0 && id_eq(id.data, id.len, authserv_id);
-	buf_free(&id);
+	r = idlen > 0 && id_eq(id, idlen, authserv_id);
+	free(id);
 	return r;
 }
 

@@ -127,9 +127,9 @@ char *spf_expand(struct dns_ctx *dns, const struct spf_request *req,
 
 /* Record syntax (RFC 7208 sections 4.6, 5, 6, 7.1, 12): record is the
  * whole TXT text, version included ("v=spf1 ..." or, with sender_id,
- * "spf2.0/SCOPES ...").  Returns NULL when it is a valid record, or the
- * first problem found (caller frees). */
-char *spf_record_check(const char *record, size_t len);
+ * "spf2.0/SCOPES ...").  Returns 0 when it is a valid record, or -1 with
+ * the first problem found in *err (caller frees; err may be NULL). */
+int spf_record_check(const char *record, size_t len, char **err);
 
 /* Record selection among the TXT records of one answer: RFC 7208 4.5
  * (v=spf1 records only), or with sender_id RFC 4406 4.4 / 3.4 (spf2.0

@@ -12,8 +12,6 @@
 #include "common/spf.h"
 #include "common/util.h"
 
-/* RFC 1035 2.3.4 / RFC 7208 4.3: labels of at most 63 octets. */
-#define SPF_MAX_LABEL 63
 /* RFC 7208 4.3 and 7.3: domain names of at most 253 octets (without the
  * trailing dot); longer expansions are truncated from the left. */
 #define SPF_MAX_DOMAIN 253
@@ -79,18 +77,19 @@ void spf_record_free(struct spf_record *r);
  * *scopeslen to the scope list. */
 size_t spf_version_len(const char *s, size_t len, bool sender_id, bool *v2,
                        const char **scopes, size_t *scopeslen);
-/* Syntax check of a macro-string; NULL or an error text (caller frees).
- * *ends_in_macro tells whether the last token is a macro-expand (may be
- * NULL). */
-char *spf_mstr_check(const char *s, size_t len, enum spf_mstr kind,
-                     bool *ends_in_macro);
-/* domain-spec = macro-string domain-end; NULL or an error text. */
-char *spf_domain_spec_check(const char *s, size_t len);
+/* Syntax check of a macro-string: 0, or -1 with an error text in *err
+ * (caller frees; err may be NULL).  *ends_in_macro tells whether the last
+ * token is a macro-expand (may be NULL). */
+int spf_mstr_check(const char *s, size_t len, enum spf_mstr kind,
+                   bool *ends_in_macro, char **err);
+/* domain-spec = macro-string domain-end: 0, or -1 with *err as above. */
+int spf_domain_spec_check(const char *s, size_t len, char **err);
 /* Strip one trailing dot and truncate to SPF_MAX_DOMAIN octets by removing
  * labels from the left (RFC 7208 7.3); in place. */
 void spf_domain_truncate(char *name);
 /* Whether name can be sent as a query: labels 1..63 octets, <= 253 total
- * (one trailing dot ignored). */
+ * (one trailing dot ignored), any octets: lex_check_domain() with
+ * LEX_DN_TRAILING_DOT. */
 bool spf_name_ok(const char *name);
 /* Case-insensitive: name equals domain or ends with "." domain. */
 bool spf_name_in(const char *name, const char *domain);

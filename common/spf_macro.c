@@ -398,14 +398,11 @@ spf_macro_expand(struct spf_ctx *c, const char *domain, const char *s,
 	char tailbuf[2 * SPF_MACRO_TAIL], headbuf[SPF_EXPLAIN_MAX];
 	struct mout o;
 	size_t i = 0;
-	char *e;
 
 	/* Check the whole string first: a syntax error anywhere means the
 	 * string is not used at all. */
-	if ((e = spf_mstr_check(s, len, kind, NULL)) != NULL) {
-		*err = e;
+	if (spf_mstr_check(s, len, kind, NULL, err) < 0)
 		return -1;
-	}
 	o.len = 0;
 	o.full = false;
 	o.tail = kind == SPF_MS_DOMAIN;

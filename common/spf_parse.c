@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lex.h"
 #include "common/spf.h"
 #include "common/spf_int.h"
 #include "common/util.h"
@@ -20,10 +21,6 @@
 #define SPF_IP4_BITS 32
 #define SPF_IP6_BITS 128
 
-#define ISALPHA(ch)                                                            \
-	(((ch) >= 'a' && (ch) <= 'z') || ((ch) >= 'A' && (ch) <= 'Z'))
-#define ISDIGIT(ch) ((ch) >= '0' && (ch) <= '9')
-#define ISALNUM(ch) (ISALPHA(ch) || ISDIGIT(ch))
 
 /* ------------------------------------------------------------------ */
 /* macro-string (RFC 7208 7.1)                                         */
@@ -48,9 +45,21 @@ delimiter(int ch)
 	return ch != '\0' && strchr(".-+,/_=", ch) != NULL;
 }
 
-char *
+/* The error half of the 0 / -1 convention: hands msg to the caller (who
+ * frees it) or frees it when the caller did not ask. */
+static int
+set_err(char **err, char *msg)
+{
+	if (err != NULL)
+		*err = msg;
+	else
+		free(msg);
+	return -1;
+}
+
+int
 spf_mstr_check(const char *s, size_t len, enum spf_mstr kind,
-               bool *ends_in_macro)
+               bool *ends_in_macro, char **err)
 {
 	size_t i = 0, j;
 	bool macro = false;
@@ -60,8 +69,9 @@ spf_mstr_check(const char *s, size_t len, enum spf_mstr kind,
 
 		if (ch == '%') {
 			if (i + 1 >= len)
-				return xstrdup("'%' at the end of a "
-				               "macro-string");
+				return set_err(err,
+				               xstrdup("'%' at the end of a "
+				                       "macro-string"));
 			ch = (unsigned char)s[i + 1];
 			if (ch == '%' || ch == '_' || ch == '-') {
 				i += 2;
@@ -69,52 +79,54 @@ spf_mstr_check(const char *s, size_t len, enum spf_mstr kind,
 				continue;
 			}
 			if (ch != '{')
-				return xasprintf(
+				return set_err(err, xasprintf(
 				    "invalid macro '%%%c' (RFC "
 				    "7208 7.1: '%%' must be followed by '{', "
 				    "'%%', '_' or '-')",
-				    ch >= 0x21 && ch < 0x7f ? ch : '?');
+				    ch >= 0x21 && ch < 0x7f ? ch : '?'));
 			j = i + 2;
 			if (j >= len || !macro_letter_ok(s[j], kind)) {
 				if (j < len && kind == SPF_MS_DOMAIN &&
 				    macro_letter_ok(s[j], SPF_MS_EXPLAIN))
-					return xasprintf(
+					return set_err(err, xasprintf(
 					    "macro '%%{%c}' is "
 					    "allowed only in exp= text (RFC "
 					    "7208 7.3)",
-					    s[j]);
-				return xasprintf(
+					    s[j]));
+				return set_err(err, xasprintf(
 				    "invalid macro letter in "
 				    "'%.*s'",
-				    (int)(len - i > 8 ? 8 : len - i), s + i);
+				    (int)(len - i > 8 ? 8 : len - i), s + i));
 			}
 			j++;
-			if (j < len && ISDIGIT(s[j])) {
+			if (j < len && lex_is_digit((unsigned char)s[j])) {
 				/* RFC 7208 7.3: a DIGIT transformer MUST be
 				 * nonzero. */
 				size_t d = j;
 				unsigned long n = 0;
 
-				while (j < len && ISDIGIT(s[j])) {
+				while (j < len &&
+				    lex_is_digit((unsigned char)s[j])) {
 					if (n < 100000)
 						n = n * 10 +
 						    (unsigned)(s[j] - '0');
 					j++;
 				}
 				if (n == 0)
-					return xasprintf(
+					return set_err(err, xasprintf(
 					    "macro transformer "
 					    "'%.*s' must not be zero",
-					    (int)(j - d), s + d);
+					    (int)(j - d), s + d));
 			}
 			if (j < len && (s[j] == 'r' || s[j] == 'R'))
 				j++;
 			while (j < len && delimiter(s[j]))
 				j++;
 			if (j >= len || s[j] != '}')
-				return xasprintf("invalid macro '%.*s'",
-				                 (int)(j - i + (j < len)),
-				                 s + i);
+				return set_err(
+				    err,
+				    xasprintf("invalid macro '%.*s'",
+				              (int)(j - i + (j < len)), s + i));
 			i = j + 1;
 			macro = true;
 			continue;
@@ -126,52 +138,29 @@ spf_mstr_check(const char *s, size_t len, enum spf_mstr kind,
 			continue;
 		}
 		if (ch < 0x21 || ch > 0x7e)
-			return xasprintf("invalid character 0x%02x", ch);
+			return set_err(
+			    err, xasprintf("invalid character 0x%02x", ch));
 		i++;
 		macro = false;
 	}
 	if (ends_in_macro != NULL)
 		*ends_in_macro = macro;
-	return NULL;
+	return 0;
 }
 
-/* toplabel = ( *alphanum ALPHA *alphanum ) /
- *            ( 1*alphanum "-" *( alphanum / "-" ) alphanum ) */
-static bool
-toplabel_ok(const char *s, size_t len)
+int
+spf_domain_spec_check(const char *s, size_t len, char **err)
 {
-	size_t i;
-	bool alpha = false, dash = false;
-
-	if (len == 0)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (ISALPHA(s[i]))
-			alpha = true;
-		else if (s[i] == '-')
-			dash = true;
-		else if (!ISDIGIT(s[i]))
-			return false;
-	}
-	if (dash)
-		return ISALNUM(s[0]) && ISALNUM(s[len - 1]);
-	return alpha;
-}
-
-char *
-spf_domain_spec_check(const char *s, size_t len)
-{
-	char *err;
 	bool macro = false;
 	size_t end, dot, lit;
 
 	if (len == 0)
-		return xstrdup("empty domain-spec");
-	if ((err = spf_mstr_check(s, len, SPF_MS_DOMAIN, &macro)) != NULL)
-		return err;
+		return set_err(err, xstrdup("empty domain-spec"));
+	if (spf_mstr_check(s, len, SPF_MS_DOMAIN, &macro, err) < 0)
+		return -1;
 	/* domain-end = ( "." toplabel [ "." ] ) / macro-expand */
 	if (macro)
-		return NULL;
+		return 0;
 	/* The trailing literal run: back to the end of the last macro.  A
 	 * literal '%' never appears (it always starts a macro), so scanning
 	 * back to a '%' or '}' of a macro is enough; '}' is also a literal,
@@ -200,53 +189,33 @@ spf_domain_spec_check(const char *s, size_t len)
 		end--;
 	for (dot = end; dot > lit && s[dot - 1] != '.'; dot--)
 		;
-	if (dot == lit || !toplabel_ok(s + dot, end - dot))
-		return xasprintf("'%.*s' does not end in a valid top-level "
-		                 "label (RFC 7208 7.1 domain-end)",
-		                 (int)len, s);
-	return NULL;
+	if (dot == lit || !lex_check_toplabel(s + dot, end - dot))
+		return set_err(
+		    err, xasprintf("'%.*s' does not end in a valid top-level "
+		                   "label (RFC 7208 7.1 domain-end)",
+		                   (int)len, s));
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Domain names                                                        */
 
+/* The name checks are lex_check_domain()'s; these keep SPF's flags in one
+ * place (see lex.h for why SPF takes any octet in a label). */
 bool
 spf_name_ok(const char *name)
 {
-	size_t len = strlen(name), i, label = 0;
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if (len == 0 || len > SPF_MAX_DOMAIN)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (name[i] == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if (++label > SPF_MAX_LABEL) {
-			return false;
-		}
-	}
-	return label > 0;
+	return lex_check_domain(name, strlen(name), LEX_DN_TRAILING_DOT);
 }
 
 bool
 spf_domain_ok(const char *name)
 {
-	const char *p;
-
-	if (name == NULL || !spf_name_ok(name))
-		return false;
-	/* A domain literal ("[192.0.2.1]") is not a domain (RFC 7208 4.3). */
-	if (name[0] == '[')
-		return false;
-	for (p = name; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return false;
-	/* "not a multi-label domain name" (RFC 7208 4.3) */
-	p = strchr(name, '.');
-	return p != NULL && p[1] != '\0';
+	/* A domain literal ("[192.0.2.1]") is not a domain, nor is a single
+	 * label (RFC 7208 4.3); printable ASCII only. */
+	return name != NULL && name[0] != '[' &&
+	    lex_check_domain(name, strlen(name), LEX_DN_TRAILING_DOT |
+	    LEX_DN_VCHAR | LEX_DN_MULTI_LABEL);
 }
 
 void
@@ -279,11 +248,7 @@ spf_name_in(const char *name, const char *domain)
 		n--;
 	if (d > 0 && domain[d - 1] == '.')
 		d--;
-	if (n == d)
-		return util_strcaseeq_n(name, n, domain, d);
-	if (n > d && name[n - d - 1] == '.')
-		return util_strcaseeq_n(name + n - d, d, domain, d);
-	return false;
+	return lex_domain_within(name, n, domain, d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -305,7 +270,7 @@ parse_ip4(const char *s, size_t len, unsigned char out[4])
 				return false;
 			i++;
 		}
-		while (i < len && ISDIGIT(s[i])) {
+		while (i < len && lex_is_digit((unsigned char)s[i])) {
 			if (digits > 0 && v == 0)
 				return false; /* leading zero */
 			v = v * 10 + (unsigned)(s[i] - '0');
@@ -348,7 +313,7 @@ parse_cidr(const char *s, size_t len, int max)
 	if (len == 0 || len > 3 || (s[0] == '0' && len > 1))
 		return -1;
 	for (i = 0; i < len; i++) {
-		if (!ISDIGIT(s[i]))
+		if (!lex_is_digit((unsigned char)s[i]))
 			return -1;
 		v = v * 10 + (s[i] - '0');
 	}
@@ -361,7 +326,7 @@ trailing_slash_digits(const char *s, size_t len)
 {
 	size_t i = len;
 
-	while (i > 0 && ISDIGIT(s[i - 1]))
+	while (i > 0 && lex_is_digit((unsigned char)s[i - 1]))
 		i--;
 	if (i == len || i == 0 || s[i - 1] != '/')
 		return 0;
@@ -387,12 +352,31 @@ static const struct {
     {"ip6", SPF_M_IP6}, {"exists", SPF_M_EXISTS},
 };
 
+/* ":" domain-spec in s[0..len) (len > 0), kept in t->spec; NULL or the
+ * error text. */
+static char *
+colon_spec(struct spf_term *t, const char *s, size_t len)
+{
+	char *err, *e;
+
+	if (s[0] != ':')
+		return xasprintf("unexpected text after the mechanism name in "
+		                 "'%s'",
+		                 t->text);
+	if (spf_domain_spec_check(s + 1, len - 1, &err) < 0) {
+		e = xasprintf("%s: %s", t->text, err);
+		free(err);
+		return e;
+	}
+	t->spec = xstrndup(s + 1, len - 1);
+	return NULL;
+}
+
 /* a, mx: [ ":" domain-spec ] [ dual-cidr-length ] in s[0..len). */
 static char *
 parse_a_mx(struct spf_term *t, const char *s, size_t len)
 {
 	size_t n;
-	char *err;
 
 	/* dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ],
 	 * taken from the end since a domain-spec may hold '/' itself. */
@@ -412,46 +396,20 @@ parse_a_mx(struct spf_term *t, const char *s, size_t len)
 			                 t->text);
 		len -= n;
 	}
-	if (len == 0)
-		return NULL;
-	if (s[0] != ':')
-		return xasprintf("unexpected text after the mechanism name "
-		                 "in '%s'",
-		                 t->text);
-	if ((err = spf_domain_spec_check(s + 1, len - 1)) != NULL) {
-		char *e = xasprintf("%s: %s", t->text, err);
-
-		free(err);
-		return e;
-	}
-	t->spec = xstrndup(s + 1, len - 1);
-	return NULL;
+	return len == 0 ? NULL : colon_spec(t, s, len);
 }
 
 /* ":" domain-spec, required (include, exists) or optional (ptr). */
 static char *
 parse_target(struct spf_term *t, const char *s, size_t len, bool required)
 {
-	char *err;
-
 	if (len == 0) {
 		if (required)
 			return xasprintf("'%s' needs ':' and a domain",
 			                 t->text);
 		return NULL;
 	}
-	if (s[0] != ':')
-		return xasprintf("unexpected text after the mechanism name in "
-		                 "'%s'",
-		                 t->text);
-	if ((err = spf_domain_spec_check(s + 1, len - 1)) != NULL) {
-		char *e = xasprintf("%s: %s", t->text, err);
-
-		free(err);
-		return e;
-	}
-	t->spec = xstrndup(s + 1, len - 1);
-	return NULL;
+	return colon_spec(t, s, len);
 }
 
 static char *
@@ -500,7 +458,7 @@ parse_modifier(struct spf_record *r, const char *name, size_t namelen,
 			                       (int)namelen, name));
 			return;
 		}
-		if ((err = spf_domain_spec_check(val, vlen)) != NULL) {
+		if (spf_domain_spec_check(val, vlen, &err) < 0) {
 			add_error(r, xasprintf("%s: %s", text, err));
 			free(err);
 			return;
@@ -513,7 +471,7 @@ parse_modifier(struct spf_record *r, const char *name, size_t namelen,
 	 * modifiers to spf2.0 records, but defines none: every modifier
 	 * other than redirect and exp (global, singular) is unknown there
 	 * too, and ignored wherever it stands. */
-	if ((err = spf_mstr_check(val, vlen, SPF_MS_MODIFIER, NULL)) != NULL) {
+	if (spf_mstr_check(val, vlen, SPF_MS_MODIFIER, NULL, &err) < 0) {
 		add_error(r, xasprintf("%s: %s", text, err));
 		free(err);
 		return;
@@ -552,13 +510,7 @@ parse_term(struct spf_record *r, const char *s, size_t len)
 	}
 	/* name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) */
 	name = s + i;
-	namelen = 0;
-	if (i < len && ISALPHA(s[i])) {
-		while (i + namelen < len &&
-		       (ISALNUM(name[namelen]) || name[namelen] == '-' ||
-		        name[namelen] == '_' || name[namelen] == '.'))
-			namelen++;
-	}
+	namelen = (size_t)(lex_skip_spf_name(name, s + len) - name);
 	if (namelen == 0) {
 		add_error(r, xasprintf("'%s' is neither a mechanism nor a "
 		                       "modifier",
@@ -690,23 +642,18 @@ spf_version_len(const char *s, size_t len, bool sender_id, bool *v2,
 	if (len < 5 || !util_strcaseeq_n(s, 5, "spf2.", 5))
 		return 0;
 	i = 5;
-	if (i >= len || !ISDIGIT(s[i]))
+	if (i >= len || !lex_is_digit((unsigned char)s[i]))
 		return 0;
-	while (i < len && ISDIGIT(s[i]))
+	while (i < len && lex_is_digit((unsigned char)s[i]))
 		i++;
 	if (i >= len || s[i] != '/')
 		return 0;
 	i++;
 	*scopes = s + i;
 	for (;;) {
-		size_t n = 0;
-
 		/* scope-id = "mfrom" / "pra" / name */
-		if (i < len && ISALPHA(s[i]))
-			while (i + n < len &&
-			       (ISALNUM(s[i + n]) || s[i + n] == '-' ||
-			        s[i + n] == '_' || s[i + n] == '.'))
-				n++;
+		size_t n =
+		    (size_t)(lex_skip_spf_name(s + i, s + len) - (s + i));
 		if (n == 0)
 			return 0;
 		i += n;
@@ -781,28 +728,31 @@ spf_select_record(const struct dns_answer *ans, enum spf_scope scope,
 	return -1;
 }
 
-char *
-spf_record_check(const char *record, size_t len)
+int
+spf_record_check(const char *record, size_t len, char **err)
 {
 	struct spf_record *r;
 	size_t vlen, k;
 	bool v2;
 	const char *scopes;
 	size_t slen;
-	char *err = NULL;
+	int ret = 0;
 
 	vlen = spf_version_len(record, len, true, &v2, &scopes, &slen);
 	if (vlen == 0)
-		return xstrdup("not an SPF record (no \"v=spf1\" version)");
+		return set_err(
+		    err, xstrdup("not an SPF record (no \"v=spf1\" version)"));
 	for (k = 0; k < len; k++)
 		if ((unsigned char)record[k] < 0x20 ||
 		    (unsigned char)record[k] > 0x7e)
-			return xasprintf("invalid character 0x%02x in the "
-			                 "record (RFC 7208 3.1: US-ASCII only)",
-			                 (unsigned char)record[k]);
+			return set_err(
+			    err,
+			    xasprintf("invalid character 0x%02x in the "
+			              "record (RFC 7208 3.1: US-ASCII only)",
+			              (unsigned char)record[k]));
 	r = spf_record_parse(record + vlen, len - vlen);
 	if (r->nerrors > 0)
-		err = xstrdup(r->errors[0]);
+		ret = set_err(err, xstrdup(r->errors[0]));
 	spf_record_free(r);
-	return err;
+	return ret;
 }

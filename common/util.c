@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "common/lex.h"
 #include "common/util.h"
 
 int util_verbosity = 0;
@@ -195,12 +196,6 @@ buf_detach(struct buf *b)
 	return d;
 }
 
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
 bool
 util_strcaseeq_n(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -209,7 +204,8 @@ util_strcaseeq_n(const char *a, size_t alen, const char *b, size_t blen)
 	if (alen != blen)
 		return false;
 	for (i = 0; i < alen; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+		if (lex_to_lower((unsigned char)a[i]) !=
+		    lex_to_lower((unsigned char)b[i]))
 			return false;
 	return true;
 }
@@ -226,7 +222,7 @@ util_lowercase(char *s)
 	char *p;
 
 	for (p = s; *p; p++)
-		*p = (char)lower((unsigned char)*p);
+		*p = (char)lex_to_lower((unsigned char)*p);
 	return s;
 }
 

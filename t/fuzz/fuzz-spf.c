@@ -163,9 +163,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Syntax check of each record alone. */
 	for (i = 0; i < 5; i++) {
-		char *why = spf_record_check((const char *)part[i], plen[i]);
+		char *why = NULL;
+		int rc = spf_record_check((const char *)part[i], plen[i], &why);
 
-		if (why != NULL && (why[0] == '\0'))
+		/* -1 always comes with a message, 0 never does. */
+		if ((rc == 0) != (why == NULL) ||
+		    (why != NULL && why[0] == '\0'))
 			abort();
 		free(why);
 	}

@@ -48,18 +48,18 @@ fi
 
 srcs() {
 	case $1 in
-	msg) echo msg.c result.c addr.c util.c ;;
-	addr) echo addr.c util.c ;;
-	taglist) echo taglist.c util.c ;;
+	msg) echo msg.c result.c addr.c lex.c util.c ;;
+	addr) echo addr.c lex.c util.c ;;
+	taglist) echo taglist.c lex.c util.c ;;
 	canon) echo canon.c util.c ;;
 	crypto) echo crypto.c util.c ;;
-	result) echo result.c addr.c msg.c util.c ;;
+	result) echo result.c addr.c msg.c lex.c util.c ;;
 	spf) echo spf.c spf_parse.c spf_macro.c spf_lint.c dns.c result.c \
-	    addr.c msg.c util.c ;;
+	    addr.c msg.c lex.c util.c ;;
 	pra) echo pra.c spf.c spf_parse.c spf_macro.c spf_lint.c dns.c \
-	    result.c addr.c msg.c util.c ;;
+	    result.c addr.c msg.c lex.c util.c ;;
 	dkim) echo dkim.c dk.c canon.c taglist.c crypto.c dns.c \
-	    result.c addr.c msg.c util.c ;;
+	    result.c addr.c msg.c lex.c util.c ;;
 	dns) echo dns.c util.c ;;
 	*) echo "run.sh: unknown module $1" >&2; exit 64 ;;
 	esac

@@ -331,47 +331,6 @@ test_mailbox_string(void)
 }
 
 static void
-test_lex(void)
-{
-	static const char fws[] = " \t\r\n \n\tx";
-	static const char notfws[] = "  \r\nx";
-	static const char cfws[] = " (a (b) \\) c)\r\n (d) x";
-	static const char badc[] = " (a (b) c x";
-	static const char qs[] = " \"a\\\"b c\" (z) x";
-	static const char badq[] = "\"abc";
-	static const char atom[] = "ab!#c.d";
-
-	ok(lex_skip_fws(fws, fws + sizeof fws - 1) == fws + 7,
-	   "lex_skip_fws: WSP, CRLF+WSP, LF+WSP");
-	ok(lex_skip_fws(notfws, notfws + sizeof notfws - 1) == notfws + 2,
-	   "lex_skip_fws: a line break without WSP is not FWS");
-	ok(lex_skip_fws(fws, fws + 3) == fws + 2,
-	   "lex_skip_fws: a CR at the end is not FWS");
-	ok(lex_skip_fws(fws, fws) == fws, "lex_skip_fws: empty");
-	ok(lex_skip_cfws(cfws, cfws + sizeof cfws - 1) == cfws + 20,
-	   "lex_skip_cfws: nested comments, quoted-pair, folding");
-	ok(lex_skip_cfws(badc, badc + sizeof badc - 1) == badc + 1,
-	   "lex_skip_cfws: stops before an unterminated comment");
-	ok(lex_skip_cfws(cfws, cfws + 5) == cfws + 1,
-	   "lex_skip_cfws: a comment cut by end is not skipped");
-	ok(lex_skip_quoted_string(qs + 1, qs + sizeof qs - 1) == qs + 9,
-	   "lex_skip_quoted_string: ends just past the closing DQUOTE");
-	ok(lex_skip_quoted_string(qs, qs + sizeof qs - 1) == qs,
-	   "lex_skip_quoted_string: leading CFWS is the caller's");
-	ok(lex_skip_quoted_string(qs + 1, qs + 5) == qs + 1,
-	   "lex_skip_quoted_string: cut by end matches nothing");
-	ok(lex_skip_quoted_string(badq, badq + sizeof badq - 1) == badq,
-	   "lex_skip_quoted_string: unterminated matches nothing");
-	ok(lex_skip_quoted_string(atom, atom + 7) == atom,
-	   "lex_skip_quoted_string: not a quoted string");
-	ok(lex_skip_atom_text(atom, atom + 7) == atom + 5,
-	   "lex_skip_atom_text: stops at '.'");
-	ok(lex_skip_atom_text(atom, atom + 2) == atom + 2,
-	   "lex_skip_atom_text: stops at end");
-	ok(lex_skip_atom_text(qs, qs + 3) == qs, "lex_skip_atom_text: nothing");
-}
-
-static void
 test_misc(void)
 {
 	struct addr_list *l;
@@ -512,7 +471,6 @@ main(void)
 	plan_lazy();
 	test_cases();
 	test_mailbox_string();
-	test_lex();
 	test_misc();
 	test_robustness();
 	return 0;
