@@ -38,6 +38,26 @@ set_error(char *msg)
 		free(msg);
 }
 
+/* --dns-timeout, --dns-budget: seconds, more than 0 and at most 3600 (an
+ * hour is far past any DNS answer worth waiting for). */
+#define CLI_SECONDS_MAX 3600
+
+static void
+set_seconds(double *out, const char *option, const char *arg)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(arg, &end);
+	if (errno || end == arg || *end != '\0' || !(d > 0) ||
+	    d > CLI_SECONDS_MAX)
+		set_error(xasprintf("%s: not a number of seconds between 0 "
+		    "and %d: %s", option, CLI_SECONDS_MAX, arg));
+	else
+		*out = d;
+}
+
 static void
 callback(poptContext con, enum poptCallbackReason reason,
     const struct poptOption *opt, const char *arg, const void *data)
@@ -84,24 +104,10 @@ callback(poptContext con, enum poptCallbackReason reason,
 		cli.zones[cli.nzones++] = xstrdup(arg);
 		break;
 	case CLI_TIMEOUT:
-		errno = 0;
-		d = strtod(arg, &end);
-		if (errno || end == arg || *end != '\0' || !(d > 0) ||
-		    d > 3600)
-			set_error(xasprintf("--dns-timeout: not a number of "
-			    "seconds between 0 and 3600: %s", arg));
-		else
-			cli.dns_timeout = d;
+		set_seconds(&cli.dns_timeout, "--dns-timeout", arg);
 		break;
 	case CLI_BUDGET:
-		errno = 0;
-		d = strtod(arg, &end);
-		if (errno || end == arg || *end != '\0' || !(d > 0) ||
-		    d > 3600)
-			set_error(xasprintf("--dns-budget: not a number of "
-			    "seconds between 0 and 3600: %s", arg));
-		else
-			cli.dns_budget = d;
+		set_seconds(&cli.dns_budget, "--dns-budget", arg);
 		break;
 	}
 }
