@@ -100,6 +100,8 @@ struct dns_ctx *cli_dns_new(char **err);
  * Helpers for the programs' main() (cmd/ only: they print, see above).
  * None of them exits or frees the popt context: main() returns the
  * status they give, after its own clean-up (poptFreeContext, cli_free).
+ * The compiler warns when that status is ignored (CLI_STATUS): a program
+ * would go on after a usage error.
  *
  * cli_check_options: after the poptGetNextOpt() loop ended with rc.
  *   Returns CLI_RUN when the program goes on.  A bad option (rc < -1) or
@@ -112,13 +114,19 @@ struct dns_ctx *cli_dns_new(char **err);
  *   message) when that fails, else status.  Use as the last step of main.
  */
 #define CLI_RUN (-1) /* cli_check_options: go on (never an exit status) */
-int cli_check_options(poptContext pc, int rc);
+#if defined(__GNUC__)
+#define CLI_STATUS __attribute__((__warn_unused_result__))
+#else
+#define CLI_STATUS
+#endif
+int cli_check_options(poptContext pc, int rc) CLI_STATUS;
 /* The whole poptGetNextOpt() loop, then cli_check_options(), for a table
  * whose options all store through their arg pointers (none returns a
  * val for the program to handle). */
-int cli_parse_options(poptContext pc);
-int cli_usage_error(poptContext pc, const char *fmt, ...) UTIL_PRINTF(2, 3);
-int cli_finish_output(int status);
+int cli_parse_options(poptContext pc) CLI_STATUS;
+int cli_usage_error(poptContext pc, const char *fmt, ...) UTIL_PRINTF(2, 3)
+    CLI_STATUS;
+int cli_finish_output(int status) CLI_STATUS;
 
 /* Free what the tables collected. */
 void cli_free(void);
