@@ -595,6 +595,15 @@ dmarc_author_domain(const struct msg *m, char **domain, char **why)
 
 	*domain = NULL;
 	*why = NULL;
+	if (msg_header_malformed(m)) {
+		/* Mail readers take the fields below a line without a colon
+		 * as header, the index does not: the From they show may not
+		 * be the one found here (msg.h), so no Author Domain can be
+		 * trusted. */
+		*why = xstrdup("header line without a colon: the From field "
+		    "mail readers show is not certain");
+		return -1;
+	}
 	while ((f = msg_find_field(m, "From", (size_t)(f + 1))) >= 0) {
 		const struct msg_field *fl = msg_field(m, (size_t)f);
 		struct addr_list *l;

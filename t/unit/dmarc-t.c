@@ -419,6 +419,8 @@ test_author(void)
 	author("To: x@example.com\n\nb\n", NULL, "no From field");
 	author("From: <<<>>>\n\nb\n", NULL, "From does not parse");
 	author("From: a@[192.0.2.1]\n\nb\n", NULL, "domain literal");
+	author("Subject: x\nno colon here\nFrom: a@example.com\n\nb\n", NULL,
+	    "header line without a colon");
 }
 
 int
