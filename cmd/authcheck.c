@@ -310,7 +310,7 @@ verdict_ar(const struct verdict *v)
 		ar_prop(a, "header", "from", v->dmarc.author);
 	if (v->dmarc.policy_tag != NULL)
 		ar_prop(a, "policy", "dmarc",
-		    dmarc_policy_name(v->dmarc.policy));
+		    dmarc_policy_name(v->dmarc.applied));
 	if (v->iprev_done) {
 		/* RFC 8601 2.7.3: policy.iprev is the client address. */
 		ar_add(a, "iprev", v->iprev.result, v->iprev.reason);
@@ -464,10 +464,16 @@ print_summary(const struct verdict *v)
 	}
 	detail("Reason:", v->dmarc.reason);
 	if (v->dmarc.policy_tag != NULL) {
-		s = xasprintf("%s=%s from _dmarc.%s%s",
+		s = xasprintf("%s=%s from _dmarc.%s%s%s",
 		    v->dmarc.policy_tag, dmarc_policy_name(v->dmarc.policy),
 		    v->dmarc.policy_domain, v->dmarc.testing ?
-		    " (t=y: testing)" : "");
+		    " (t=y: testing; applied: " : "", v->dmarc.testing ?
+		    dmarc_policy_name(v->dmarc.applied) : "");
+		if (v->dmarc.testing) {
+			char *t = xasprintf("%s)", s);
+			free(s);
+			s = t;
+		}
 		detail("Policy:", s);
 		free(s);
 		detail("Org domain:", v->dmarc.org_domain);
@@ -610,7 +616,9 @@ print_json(const struct verdict *v, const char *name)
 	json_kv("result", res_name(v->dmarc.result), true);
 	json_kv("from", v->dmarc.author, true);
 	json_kv("policy", dmarc_policy_name(v->dmarc.policy_tag != NULL ?
-	    v->dmarc.policy : DMARC_POLICY_UNSET), true);
+	    v->dmarc.applied : DMARC_POLICY_UNSET), true);
+	json_kv("published_policy", dmarc_policy_name(v->dmarc.policy_tag !=
+	    NULL ? v->dmarc.policy : DMARC_POLICY_UNSET), true);
 	json_kv("policy_tag", v->dmarc.policy_tag, true);
 	json_kv("policy_domain", v->dmarc.policy_domain, true);
 	json_kv("org_domain", v->dmarc.org_domain, true);

@@ -834,6 +834,12 @@ dmarc_check(struct dns_ctx *dns, const struct dmarc_input *in,
 		}
 	}
 
+	out->applied = out->policy;
+	if (out->testing && out->policy == DMARC_POLICY_REJECT)
+		out->applied = DMARC_POLICY_QUARANTINE;
+	else if (out->testing && out->policy == DMARC_POLICY_QUARANTINE)
+		out->applied = DMARC_POLICY_NONE;
+
 	/* 5.3.4 and 5.3.5: any aligned identifier passes.  SPF counts only
 	 * for the MAIL FROM identity with an SPF pass (4.4.2). */
 	if (in->spf_domain != NULL && in->spf_result == RES_PASS) {
@@ -868,8 +874,9 @@ dmarc_check(struct dns_ctx *dns, const struct dmarc_input *in,
 	}
 	if (out->testing && out->result != RES_PASS &&
 	    out->policy != DMARC_POLICY_NONE) {
-		char *r = xasprintf("%s; t=y: the policy is being tested",
-		    out->reason);
+		char *r = xasprintf("%s; t=y: %s is tested, %s applies",
+		    out->reason, dmarc_policy_name(out->policy),
+		    dmarc_policy_name(out->applied));
 		free(out->reason);
 		out->reason = r;
 	}

@@ -155,6 +155,10 @@ struct dmarc_result {
 	const char *policy_tag; /* "p", "sp" or "np" (4.10.1); NULL if none */
 	enum dmarc_policy policy; /* the Domain Owner Assessment Policy */
 	bool testing;           /* t=y: the policy is only being tested */
+	/* The policy to apply to a failing message after the policy
+	 * options (RFC 9989 9.1 policy.dmarc): policy, or with t=y one
+	 * level below it (4.7 "t": reject -> quarantine -> none). */
+	enum dmarc_policy applied;
 	bool author_exists;     /* false: NXDOMAIN for the Author Domain */
 	bool adkim_strict, aspf_strict;
 	bool spf_aligned, dkim_aligned;

@@ -23,6 +23,8 @@ $ORIGIN other.example.
 @        TXT "v=spf1 -all"
 @        A 192.0.2.50
 _dmarc   TXT "v=DMARC1; p=reject"
+$ORIGIN testing.example.
+_dmarc   TXT "v=DMARC1; p=reject; t=y"
 $ORIGIN broken.example.
 @        TXT "v=spf1 a mx -all"
 @        A 192.0.2.11
@@ -106,6 +108,12 @@ run_status 1 "non-existent subdomain: DMARC fail" \
 	$AC --format=ar -A mx.test --ip=192.0.2.99 --sender=x@ghost.example.com <"$T/ghost.eml"
 like 'dmarc=fail.*header\.from=ghost\.example\.com policy\.dmarc=quarantine' \
 	"$(sed 's/^[ 	]*/ /' "$T/out" | tr -d '\n')" "non-existent subdomain: np=quarantine applies"
+
+# --- t=y: the policy applied is one level below the published one
+printf 'From: x@testing.example\nSubject: t\n\nbody\n' >"$T/testing.eml"
+run_status 1 "t=y: DMARC fail" $AC --format=ar -A mx.test --ip=192.0.2.99 <"$T/testing.eml"
+like 'dmarc=fail .*policy\.dmarc=quarantine' "$(sed 's/^[ 	]*/ /' "$T/out" | tr -d '\n')" \
+	"t=y: p=reject applies as quarantine (RFC 9989 4.7)"
 
 # --- no DMARC record; a SERVFAIL on _dmarc
 printf 'From: x@broken.example\nSubject: t\n\nbody\n' >"$T/broken.eml"

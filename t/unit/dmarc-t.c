@@ -350,7 +350,11 @@ test_checks(struct dns_ctx *c)
 		is_string(k->policy_domain, r.policy_domain,
 		    "%s: policy domain", k->name);
 		if (strcmp(k->name, "t=y reported, policy kept") == 0)
+		{
 			ok(r.testing, "t=y: testing flag set");
+			is_string("quarantine", dmarc_policy_name(r.applied),
+			    "t=y: p=reject applies as quarantine (4.7 \"t\")");
+		}
 		dmarc_result_free(&r);
 	}
 }
