@@ -36,7 +36,8 @@
 #include "common/util.h"
 
 static char *opt_ip, *opt_helo, *opt_sender, *opt_envelope, *opt_format;
-static char *opt_authserv, *opt_time;
+static char *opt_authserv, *opt_time, *opt_lint;
+static const char **opt_s; /* every -s: the sender, or --lint's selectors */
 static int opt_filter;
 
 static struct poptOption options[] = {
@@ -44,8 +45,9 @@ static struct poptOption options[] = {
 	"the SMTP client's address (IPv4 or IPv6)", "IP"},
     {"helo", 'H', POPT_ARG_STRING, &opt_helo, 0,
 	"the client's HELO/EHLO name", "NAME"},
-    {"sender", 's', POPT_ARG_STRING, &opt_sender, 0,
-	"the MAIL FROM address; empty: the null sender", "ADDRESS"},
+    {"sender", 's', POPT_ARG_ARGV, &opt_s, 0,
+	"the MAIL FROM address; empty: the null sender (with --lint: a DKIM "
+	"selector to check, repeatable)", "ADDRESS"},
     {"envelope", '\0', POPT_ARG_STRING, &opt_envelope, 0,
 	"\"received\": take the client address and HELO from the topmost "
 	"Received field and the sender from Return-Path (options win)",
@@ -61,6 +63,9 @@ static struct poptOption options[] = {
 	"with --filter, existing fields with this id are removed", "ID"},
     {"time", '\0', POPT_ARG_STRING, &opt_time, 0,
 	"check as of this time (DKIM t= and x=) instead of now", "UNIXTIME"},
+    {"lint", '\0', POPT_ARG_STRING, &opt_lint, 0,
+	"check what DOMAIN publishes: SPF, DMARC and, with -s, DKIM keys; "
+	"one finding a line", "DOMAIN"},
     CLI_DNS_OPTIONS,
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP
@@ -799,6 +804,83 @@ filter(void)
 	return status;
 }
 
+/* -------------------------------------------------------------- lint */
+
+/* --lint DOMAIN: SPF (spfquery --lint's checks), DMARC (dmarc_lint) and
+ * each -s SELECTOR's DKIM key.  Findings one a line; notes "note: ...".
+ * Exit 0 when clean, 1 with findings, 75 when every finding is a
+ * temporary DNS error. */
+static int
+lint(const char *domain, const char **selectors)
+{
+	struct spf_lint sl;
+	struct dmarc_lint dl;
+	size_t i, n, temp;
+
+	n = spf_lint(dns, domain, NULL, &sl);
+	for (i = 0; i < sl.nfindings; i++) {
+		put_safe(sl.findings[i]);
+		putchar('\n');
+	}
+	temp = sl.temperrors;
+	spf_lint_free(&sl);
+	n += dmarc_lint(dns, domain, &dl);
+	for (i = 0; i < dl.nfindings; i++) {
+		put_safe(dl.findings[i]);
+		putchar('\n');
+	}
+	for (i = 0; i < dl.nnotes; i++) {
+		printf("note: ");
+		put_safe(dl.notes[i]);
+		putchar('\n');
+	}
+	temp += dl.temperrors;
+	dmarc_lint_free(&dl);
+	for (i = 0; selectors != NULL && selectors[i] != NULL; i++) {
+		struct dkim_key k;
+		struct crypto_pubkey *pub;
+		char *reason = NULL, *err = NULL;
+		enum res r;
+
+		r = dkim_key_fetch(dns, selectors[i], domain, &k, &reason);
+		if (r != RES_PASS) {
+			printf("%s._domainkey.%s: ", selectors[i], domain);
+			put_safe(reason != NULL ? reason : res_name(r));
+			printf(" (RFC 6376 3.6.1)\n");
+			n++;
+			temp += r == RES_TEMPERROR;
+			free(reason);
+			continue;
+		}
+		pub = crypto_pubkey_import(k.type, k.p, k.plen, &err);
+		if (pub == NULL) {
+			printf("%s._domainkey.%s: p= is not a usable public key"
+			    "%s", selectors[i], domain, err ? ": " : "");
+			put_safe(err ? err : "");
+			putchar('\n');
+			n++;
+		} else if (k.type == CRYPTO_KEY_RSA &&
+		    crypto_pubkey_bits(pub) < DKIM_MIN_RSA_BITS) {
+			printf("%s._domainkey.%s: %u-bit RSA key: verifiers "
+			    "refuse keys under %d bits (RFC 8301 3.2)\n",
+			    selectors[i], domain, crypto_pubkey_bits(pub),
+			    DKIM_MIN_RSA_BITS);
+			n++;
+		} else
+			printf("note: %s._domainkey.%s: %u-bit %s key%s\n",
+			    selectors[i], domain, crypto_pubkey_bits(pub),
+			    k.type == CRYPTO_KEY_RSA ? "RSA" : "Ed25519",
+			    k.testing ? ", t=y (testing)" : "");
+		crypto_pubkey_free(pub);
+		free(err);
+		dkim_key_clear(&k);
+	}
+	printf("%s: %zu finding%s\n", domain, n, n == 1 ? "" : "s");
+	if (n > 0 && temp == n)
+		return EX_TEMPFAIL;
+	return n == 0 ? EXIT_PASS : EXIT_NOTPASS;
+}
+
 /* ------------------------------------------------------------- batch */
 
 static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp;
@@ -873,6 +955,29 @@ main(int argc, char **argv)
 	while ((rc = poptGetNextOpt(pc)) >= 0)
 		;
 	cli_check_options(pc, rc);
+	if (opt_s != NULL && opt_lint == NULL) {
+		if (opt_s[1] != NULL)
+			cli_usage_error(pc, "-s/--sender given twice (several "
+			    "-s are --lint's selectors)");
+		opt_sender = (char *)opt_s[0];
+	}
+	if (opt_lint != NULL) {
+		char *l = opt_lint;
+		size_t len = strlen(l);
+		if (len == 0 || has_control(l) || len > 253 ||
+		    strchr(l, ' ') != NULL)
+			cli_usage_error(pc, "--lint=%s: not a domain name",
+			    opt_lint);
+		if (opt_filter || opt_ip != NULL || opt_envelope != NULL ||
+		    poptPeekArg(pc) != NULL)
+			cli_usage_error(pc, "--lint takes a domain and -s "
+			    "selectors only");
+		for (size_t i = 0; opt_s != NULL && opt_s[i] != NULL; i++)
+			if (opt_s[i][0] == '\0' || has_control(opt_s[i]) ||
+			    strchr(opt_s[i], ' ') != NULL)
+				cli_usage_error(pc, "-s %s: not a selector",
+				    opt_s[i]);
+	}
 	if (opt_format != NULL) {
 		if (strcmp(opt_format, "summary") == 0)
 			format = FMT_SUMMARY;
@@ -935,7 +1040,9 @@ main(int argc, char **argv)
 		}
 	} else
 		dns_set_trace(dns, trace_line, NULL);
-	if (opt_filter)
+	if (opt_lint != NULL)
+		status = dns != NULL ? lint(opt_lint, opt_s) : EX_CONFIG;
+	else if (opt_filter)
 		status = filter();
 	else if (files != NULL)
 		status = batch(files);
@@ -945,6 +1052,9 @@ main(int argc, char **argv)
 	for (k = 0; k < C_N; k++)
 		buf_free(&dnslog[k]);
 	dns_free(dns);
+	for (k = 0; opt_s != NULL && opt_s[k] != NULL; k++)
+		free((char *)opt_s[k]);
+	free(opt_s);
 	poptFreeContext(pc);
 	cli_free();
 	return status;

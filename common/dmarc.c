@@ -321,6 +321,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 				continue;
 			}
 			*seen = true;
+			if (namelen == 1)
+				out->p_given = true;
 			pol = value_ok ? parse_request(v, vlen) : -1;
 			if (pol < 0) {
 				/* 4.10.1: an invalid p, sp or np. */
@@ -369,7 +371,9 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 		} else if (val_eq(name, namelen, "fo")) {
 			if (out->fo == NULL && value_ok)
 				out->fo = xstrndup(v, vlen);
-		}
+		} else if (val_eq(name, namelen, "pct") ||
+		    val_eq(name, namelen, "rf") || val_eq(name, namelen, "ri"))
+			out->removed_tags = true;
 		/* Anything else (pct, rf, ri included: gone in RFC 9989) is
 		 * an unknown tag and MUST be ignored (4.7). */
 	}

@@ -78,6 +78,9 @@ struct dmarc_record {
 	bool p_as_none;    /* p/sp/np invalid, read as p=none for rua */
 	char *rua, *ruf, *fo; /* as published, or NULL */
 	char *text;        /* the whole record */
+	bool p_given;      /* a p= tag was there (valid or not) */
+	bool removed_tags; /* pct=, rf= or ri= (RFC 7489 tags RFC 9989
+	                    * removed; ignored as unknown) */
 };
 
 /* Parse txt[0..len) (any bytes).  Returns DMARC_REC_OK with *out filled,
@@ -183,5 +186,25 @@ void dmarc_result_free(struct dmarc_result *r); /* fields only; NULL ok */
  * Organizational Domain, 3.2.10.1).  Exported for the tests. */
 bool dmarc_relaxed_aligned(const struct dmarc_walk *a,
     const struct dmarc_walk *b);
+
+/*
+ * --lint (dmarc_lint.c): what a Domain Owner should fix in the DMARC
+ * record that applies to domain: no record (or only one a Tree Walk finds
+ * higher up), several records, v=DMARC1 not first, invalid or missing p,
+ * invalid tags, rua/ruf URIs that are not URIs, tags RFC 9989 removed.
+ * findings: problems (one line each, "DOMAIN: what"); notes: facts worth
+ * knowing (monitoring mode, t=y, where the policy comes from).  Returns
+ * the number of findings.
+ */
+struct dmarc_lint {
+	char **findings;
+	size_t nfindings;
+	char **notes;
+	size_t nnotes;
+	unsigned temperrors; /* findings that are temporary DNS errors */
+};
+size_t dmarc_lint(struct dns_ctx *dns, const char *domain,
+    struct dmarc_lint *out);
+void dmarc_lint_free(struct dmarc_lint *l); /* fields only; NULL ok */
 
 #endif
