@@ -18,6 +18,7 @@ $ORIGIN example.com.
 @        A 192.0.2.10
 @        MX 10 mail.example.com.
 mail     A 192.0.2.11
+mail     AAAA 2001:db8::11
 _dmarc   TXT "v=DMARC1; p=reject; np=quarantine; rua=mailto:dmarc@example.com"
 $ORIGIN other.example.
 @        TXT "v=spf1 -all"
@@ -30,11 +31,15 @@ $ORIGIN broken.example.
 @        A 192.0.2.11
 $ORIGIN 2.0.192.in-addr.arpa.
 11       PTR mail.example.com.
+; a PTR name whose address is another one: iprev fails
+12       PTR mail.example.com.
+1.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. PTR mail.example.com.
 EOF
 	echo '$ORIGIN example.com.'
 	cat "$T/sel.txt"
 } >"$T/zone"
-dnsd_start --zone "$T/zone" --servfail _dmarc.broken.example --log "$T/dns.log"
+dnsd_start --zone "$T/zone" --servfail _dmarc.broken.example \
+	--servfail 77.2.0.192.in-addr.arpa --log "$T/dns.log"
 
 AC="$BIN/authcheck $NS --dns-timeout=2"
 ENV="--ip=192.0.2.11 --helo=mail.example.com --sender=alice@example.com"
@@ -73,6 +78,16 @@ is "Sender-ID check: fail" "$(line Sender-ID)" "wrong IP: Sender-ID fail"
 is "DKIM check: pass" "$(line DKIM)" "wrong IP: DKIM pass"
 is "iprev check: fail" "$(line iprev)" "wrong IP: iprev fail"
 is "DMARC check: pass" "$(line DMARC)" "wrong IP: DMARC pass"
+
+# --- iprev alone: IPv6, a PTR that does not lead back, a SERVFAIL
+run_status 0 "IPv6 client: exit 0" $AC --ip=2001:db8::11 --helo=mail.example.com \
+	--sender=alice@example.com <"$T/signed.eml"
+is "SPF check: pass" "$(line SPF)" "IPv6 client: SPF pass (mx mechanism, AAAA)"
+is "iprev check: pass" "$(line iprev)" "IPv6 client: iprev pass (ip6.arpa PTR, AAAA back)"
+run_status 0 "PTR not leading back: exit 0" $AC --ip=192.0.2.12 --sender=alice@example.com <"$T/signed.eml"
+is "iprev check: fail" "$(line iprev)" "PTR mail.example.com whose A is another address: iprev fail"
+run_status 0 "SERVFAIL on the PTR: exit 0" $AC --ip=192.0.2.77 --sender=alice@example.com <"$T/signed.eml"
+is "iprev check: temperror" "$(line iprev)" "SERVFAIL on the PTR: iprev temperror"
 
 # --- tampered body: DKIM and DomainKeys fail; SPF aligned
 sed 's/Hello Bob\./Hello Eve./' "$T/signed.eml" >"$T/tampered.eml"
