@@ -653,6 +653,19 @@ unreadable(const struct msg *m, const char *name)
 	return msg_status(m) == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
 }
 
+/* In a JSON batch, a file that could not be checked still gets its line,
+ * so that every operand has one: {"file": NAME, "error": TEXT}. */
+static void
+json_error(const char *name, const char *text)
+{
+	if (format != FMT_JSON || name == NULL)
+		return;
+	putchar('{');
+	json_kv("file", name, true);
+	json_kv("error", text, false);
+	puts("}");
+}
+
 /* Check one message and print the verdict in the chosen format. */
 static int
 check_print(int fd, const char *name)
@@ -668,15 +681,18 @@ check_print(int fd, const char *name)
 	m = msg_read_fd(fd, &mst);
 	if (m == NULL) {
 		syserror("%s", name != NULL ? name : "reading the message");
+		json_error(name, strerror(errno));
 		return EX_NOINPUT;
 	}
 	if (msg_status(m) != MSG_OK) {
 		st = unreadable(m, name);
+		json_error(name, msg_status_text(msg_status(m)));
 		msg_free(m);
 		return st;
 	}
 	if (run_checks(m, &v, &env, &err) < 0) {
 		error("%s: %s", name != NULL ? name : "input", err);
+		json_error(name, err);
 		free(err);
 		verdict_free(&v);
 		received_env_free(&env);
@@ -896,7 +912,9 @@ batch(const char **files)
 		if (strcmp(files[i], "-") == 0)
 			st = check_print(STDIN_FILENO, files[i]);
 		else if ((fd = open(files[i], O_RDONLY)) < 0) {
+			int e = errno;
 			syserror("%s", files[i]);
+			json_error(files[i], strerror(e));
 			st = EX_NOINPUT;
 		} else {
 			st = check_print(fd, files[i]);

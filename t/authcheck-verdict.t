@@ -170,6 +170,11 @@ is 2 "$(wc -l <"$T/out")" "json batch: one object a line"
 ok "json batch: every line parses (control and 8-bit bytes escaped)" \
 	"$PY" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1], encoding="latin-1")]' "$T/out"
 
+run_status 66 "json batch, a missing file: exit 66" $AC $ENV --format=json "$T/signed.eml" "$T/nosuch.eml" "$SOURCE/lib.sh"
+is "3 pass /nosuch.eml:No such file or directory /lib.sh:no header section" \
+	"$("$PY" -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; print(len(l), l[0]["dmarc"]["result"], " ".join(o["file"][o["file"].rfind("/"):] + ":" + o["error"] for o in l[1:]))' "$T/out")" \
+	"json batch: a line for every operand, errors included"
+
 # --- summary batch
 run_status 1 "summary batch: exit 1" $AC $ENV "$T/signed.eml" "$T/other.eml"
 is "2 messages: DMARC 1 pass, 1 fail, 0 none, 0 temperror" "$(tail -1 "$T/out")" \
