@@ -171,9 +171,9 @@ run_checks(struct msg *m, struct verdict *v, struct received_env *env,
 	/* SPF, MAIL FROM then HELO identity (RFC 7208 2.3, 2.4). */
 	cur_check = C_SPF;
 	if (v->ip == NULL)
-		v->no_ip = opt_envelope != NULL ? "no client address (no "
-		    "--ip, and none in the topmost Received field)" :
-		    "no client address (--ip or --envelope=received)";
+		v->no_ip = opt_envelope != NULL ? "no client address: no "
+		    "--ip, and none in the topmost Received field" :
+		    "no client address: give --ip or --envelope=received";
 	else {
 		struct spf_request hr;
 		memset(&v->spf_req, 0, sizeof(v->spf_req));
@@ -231,7 +231,14 @@ run_checks(struct msg *m, struct verdict *v, struct received_env *env,
 	din.dkim_results = dr;
 	din.ndkim = n;
 	dmarc_check(dns, &din, &v->dmarc);
-	if (din.author == NULL && why != NULL) {
+	if (v->dmarc.result == RES_FAIL && !v->spf_done) {
+		/* Say so: with an address, SPF might have aligned. */
+		char *r = xasprintf("%s; SPF not checked: no client address",
+		    v->dmarc.reason);
+		free(v->dmarc.reason);
+		v->dmarc.reason = r;
+	}
+		if (din.author == NULL && why != NULL) {
 		free(v->dmarc.reason);
 		v->dmarc.reason = why;
 		why = NULL;
