@@ -5,7 +5,9 @@
  * (RFC 9989) and iprev (RFC 8601 2.7.3) (DESIGN.md "authcheck").
  *
  *	authcheck [--ip=IP] [--helo=NAME] [--sender=ADDR] [--envelope=received]
- *	          [--format=summary|ar|json] [--filter] [-A ID] [--time=T] [FILE...]
+ *	          [--format=summary|ar|json] [--filter] [-A ID] [--time=T]
+ *	          [FILE...]
+ *	authcheck --lint=DOMAIN [-s SELECTOR...]
  *
  * Options, I/O and exit status only; every check is a common/ module.
  */
@@ -107,7 +109,7 @@ struct verdict {
 	struct dkim_results *dk;
 	struct dmarc_result dmarc;
 	struct iprev_result iprev;
-	const char *no_ip;              /* why SPF/Sender-ID/iprev were not run */
+	const char *no_ip;              /* why SPF, Sender ID, iprev: none */
 	unsigned long queries;
 };
 

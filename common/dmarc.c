@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,12 +215,22 @@ urilist_has_valid(const char *v, size_t len)
 	return false;
 }
 
+static void note(struct buf *why, const char *fmt, ...) UTIL_PRINTF(2, 3);
+
+/* Add one "; "-separated remark to a record's reason text. */
 static void
-note(struct buf *why, const char *fmt, const char *name, size_t namelen)
+note(struct buf *why, const char *fmt, ...)
 {
+	va_list ap;
+	char *t;
+
 	if (why->len > 0)
 		buf_adds(why, "; ");
-	buf_printf(why, fmt, (int)namelen, name);
+	va_start(ap, fmt);
+	t = xvasprintf(fmt, ap);
+	va_end(ap);
+	buf_adds(why, t);
+	free(t);
 }
 
 enum dmarc_rec_status
@@ -259,7 +270,7 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 				goto done;
 			}
 			if (i <= len) /* not the optional final separator */
-				note(&w, "empty tag%.*s ignored", "", 0);
+				note(&w, "empty tag ignored");
 			continue;
 		}
 		/* dmarc-tag = 1*ALPHA equals 1*dmarc-value */
@@ -275,8 +286,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 				st = DMARC_REC_NOT_DMARC;
 				goto done;
 			}
-			note(&w, "\"%.*s\": not a tag, ignored", txt + a,
-			    b - a > 40 ? 40 : b - a);
+			note(&w, "\"%.*s\": not a tag, ignored",
+			    (int)(b - a > 40 ? 40 : b - a), txt + a);
 			continue;
 		}
 		v0++;
@@ -287,7 +298,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 		v = txt + v0;
 		vlen = b - v0;
 		for (size_t k = 0; k < vlen; k++)
-			if ((unsigned char)v[k] < 0x20 || (unsigned char)v[k] > 0x7e)
+			if ((unsigned char)v[k] < 0x20 ||
+			    (unsigned char)v[k] > 0x7e)
 				value_ok = false;
 		if (vlen == 0)
 			value_ok = false;
@@ -317,7 +329,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 				seen = &seen_np;
 			}
 			if (*seen) {
-				note(&w, "second %.*s= ignored", name, namelen);
+				note(&w, "second %.*s= ignored",
+				    (int)namelen, name);
 				continue;
 			}
 			*seen = true;
@@ -327,7 +340,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 			if (pol < 0) {
 				/* 4.10.1: an invalid p, sp or np. */
 				bad_policy = true;
-				note(&w, "invalid %.*s=", name, namelen);
+				note(&w, "invalid %.*s=",
+				    (int)namelen, name);
 			} else
 				*dst = (enum dmarc_policy)pol;
 		} else if (val_eq(name, namelen, "t")) {
@@ -337,7 +351,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 			if (value_ok && val_eq(v, vlen, "y"))
 				out->testing = true;
 			else if (!value_ok || !val_eq(v, vlen, "n"))
-				note(&w, "invalid %.*s= ignored", name, namelen);
+				note(&w, "invalid %.*s= ignored",
+				    (int)namelen, name);
 		} else if (val_eq(name, namelen, "psd")) {
 			if (seen_psd)
 				continue;
@@ -347,7 +362,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 			else if (value_ok && val_eq(v, vlen, "n"))
 				out->psd = DMARC_PSD_N;
 			else if (!value_ok || !val_eq(v, vlen, "u"))
-				note(&w, "invalid %.*s= ignored", name, namelen);
+				note(&w, "invalid %.*s= ignored",
+				    (int)namelen, name);
 		} else if (val_eq(name, namelen, "adkim") ||
 		    val_eq(name, namelen, "aspf")) {
 			bool *dst = namelen == 5 ? &out->adkim_strict :
@@ -359,7 +375,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 			if (value_ok && val_eq(v, vlen, "s"))
 				*dst = true;
 			else if (!value_ok || !val_eq(v, vlen, "r"))
-				note(&w, "invalid %.*s= ignored", name, namelen);
+				note(&w, "invalid %.*s= ignored",
+				    (int)namelen, name);
 		} else if (val_eq(name, namelen, "rua")) {
 			if (out->rua != NULL || !value_ok)
 				continue;
@@ -388,11 +405,10 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 			out->p = DMARC_POLICY_NONE;
 			out->sp = out->np = DMARC_POLICY_UNSET;
 			out->p_as_none = true;
-			note(&w, "read as p=none (valid rua=)%.*s", "", 0);
+			note(&w, "read as p=none (valid rua=)");
 		} else {
 			st = DMARC_REC_NO_POLICY;
-			note(&w, "no valid rua=: DMARC does not apply%.*s", "",
-			    0);
+			note(&w, "no valid rua=: DMARC does not apply");
 		}
 	} else if (out->p == DMARC_POLICY_UNSET)
 		out->p = DMARC_POLICY_NONE; /* 4.7 "p": absent is p=none */
@@ -657,7 +673,8 @@ dmarc_author_domain(const struct msg *m, char **domain, char **why)
 		    "DMARC validation is not possible (RFC 9989 5.3.1, 11.5)",
 		    nfields > 1 ? "s" : "", nfields > 1 ? "" : "s",
 		    nd > DMARC_MAX_AUTHOR_DOMAINS ? "over " : "",
-		    nd > DMARC_MAX_AUTHOR_DOMAINS ? (size_t)DMARC_MAX_AUTHOR_DOMAINS : nd);
+		    nd > DMARC_MAX_AUTHOR_DOMAINS ?
+		    (size_t)DMARC_MAX_AUTHOR_DOMAINS : nd);
 	else {
 		*domain = doms[0];
 		doms[0] = NULL;
@@ -731,11 +748,18 @@ aligned(struct dns_ctx *dns, struct walks *ws, const char *author,
 	return r;
 }
 
+static void set_reason(struct dmarc_result *out, const char *fmt, ...)
+    UTIL_PRINTF(2, 3);
+
 static void
-set_reason(struct dmarc_result *out, const char *fmt, const char *a)
+set_reason(struct dmarc_result *out, const char *fmt, ...)
 {
+	va_list ap;
+
 	free(out->reason);
-	out->reason = xasprintf(fmt, a);
+	va_start(ap, fmt);
+	out->reason = xvasprintf(fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -140,7 +140,7 @@ char *dmarc_org_domain(const struct dmarc_walk *w);
 /* Input of the DMARC check: the Author Domain and the authentication
  * results the caller has. */
 struct dmarc_input {
-	const char *author;       /* RFC5322.From domain (dmarc_author_domain) */
+	const char *author;       /* RFC5322.From domain (Author Domain) */
 	const char *spf_domain;   /* RFC5321.MailFrom domain, or NULL */
 	enum res spf_result;      /* SPF result for it (MAIL FROM scope) */
 	const char *const *dkim_domains; /* d= of each DKIM signature */

@@ -94,7 +94,8 @@ received_parse(const char *v, size_t len, struct received_env *out)
 				const char *q = p + 5;
 				while (q < c1 && !is_space(*q) && *q != ')')
 					q++;
-				if (q > p + 5 && q - p - 5 <= RECEIVED_TOKEN_MAX) {
+				if (q > p + 5 &&
+				    q - p - 5 <= RECEIVED_TOKEN_MAX) {
 					free(out->helo);
 					out->helo = xstrndup(p + 5,
 					    (size_t)(q - p - 5));
