@@ -4,7 +4,7 @@
 
 plan_lazy
 docs=$SOURCE/../docs
-for p in dkkeygen dkimsign dkimverify spfquery pra; do
+for p in dkkeygen dkimsign dkimverify spfquery pra authcheck; do
 	page=$docs/$p.1
 	ok "$p.1 exists" test -f "$page"
 	ok "$p.1 has EXIT STATUS" grep -q '^\.Sh EXIT STATUS' "$page"

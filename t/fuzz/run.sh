@@ -5,7 +5,7 @@
 # usage: t/fuzz/run.sh [-b] [SECONDS [MODULE...]]
 #   -b        build only
 #   SECONDS   time per harness (default 60)
-#   MODULE    msg addr taglist canon crypto result spf pra dkim dns
+#   MODULE    msg addr taglist canon crypto result spf pra dkim dns dmarc
 #             (default: all)
 # environment:
 #   FUZZ_DIR    build and work directory (default /tmp/fuzz-senderauth)
@@ -33,7 +33,7 @@ if [ "${1-}" = "-b" ]; then
 fi
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-modules=${*:-msg addr taglist canon crypto result spf pra dkim dns}
+modules=${*:-msg addr taglist canon crypto result spf pra dkim dns dmarc}
 FUZZ_DIR=${FUZZ_DIR:-/tmp/fuzz-senderauth}
 CC=${FUZZ_CC:-clang}
 mkdir -p "$FUZZ_DIR"
@@ -61,6 +61,7 @@ srcs() {
 	dkim) echo dkim.c dk.c canon.c taglist.c crypto.c dns.c \
 	    result.c addr.c msg.c lex.c util.c ;;
 	dns) echo dns.c util.c ;;
+	dmarc) echo dmarc.c received.c dns.c result.c addr.c msg.c lex.c util.c ;;
 	*) echo "run.sh: unknown module $1" >&2; exit 64 ;;
 	esac
 }
