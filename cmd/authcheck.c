@@ -156,6 +156,8 @@ run_checks(struct msg *m, struct verdict *v, struct received_env *env,
 	memset(v, 0, sizeof(*v));
 	for (k = 0; k < C_N; k++)
 		buf_reset(&dnslog[k]);
+	/* DESIGN: the DNS budget bounds each message, also in a batch. */
+	dns_budget_start(dns);
 	v->ip = opt_ip;
 	v->helo = opt_helo;
 	v->sender = opt_sender;
@@ -967,43 +969,37 @@ has_control(const char *s)
 	return false;
 }
 
-int
-main(int argc, char **argv)
-{
-	poptContext pc;
-	const char **files;
-	char host[HOST_NAME_MAX + 1], *err = NULL, *end;
-	unsigned char abuf[16];
-	int rc, status, k;
+/* The options' values, checked before anything is read (DESIGN: a usage
+ * error reads nothing).  Returns CLI_RUN to go on, else the exit status. */
+static char hostname[HOST_NAME_MAX + 1];
 
-	cli_init("authcheck");
-	pc = poptGetContext("authcheck", argc, (const char **)argv, options,
-	    0);
-	while ((rc = poptGetNextOpt(pc)) >= 0)
-		;
-	cli_check_options(pc, rc);
+static int
+check_options(poptContext pc)
+{
+	unsigned char abuf[16];
+	char *end;
+
 	if (opt_s != NULL && opt_lint == NULL) {
 		if (opt_s[1] != NULL)
-			cli_usage_error(pc, "-s/--sender given twice (several "
-			    "-s are --lint's selectors)");
+			return cli_usage_error(pc, "-s/--sender given twice "
+			    "(several -s are --lint's selectors)");
 		opt_sender = (char *)opt_s[0];
 	}
 	if (opt_lint != NULL) {
-		char *l = opt_lint;
-		size_t len = strlen(l);
-		if (len == 0 || has_control(l) || len > 253 ||
-		    strchr(l, ' ') != NULL)
-			cli_usage_error(pc, "--lint=%s: not a domain name",
-			    opt_lint);
+		size_t len = strlen(opt_lint);
+		if (len == 0 || has_control(opt_lint) || len > 253 ||
+		    strchr(opt_lint, ' ') != NULL)
+			return cli_usage_error(pc,
+			    "--lint=%s: not a domain name", opt_lint);
 		if (opt_filter || opt_ip != NULL || opt_envelope != NULL ||
 		    poptPeekArg(pc) != NULL)
-			cli_usage_error(pc, "--lint takes a domain and -s "
-			    "selectors only");
+			return cli_usage_error(pc, "--lint takes a domain and "
+			    "-s selectors only");
 		for (size_t i = 0; opt_s != NULL && opt_s[i] != NULL; i++)
 			if (opt_s[i][0] == '\0' || has_control(opt_s[i]) ||
 			    strchr(opt_s[i], ' ') != NULL)
-				cli_usage_error(pc, "-s %s: not a selector",
-				    opt_s[i]);
+				return cli_usage_error(pc,
+				    "-s %s: not a selector", opt_s[i]);
 	}
 	if (opt_format != NULL) {
 		if (strcmp(opt_format, "summary") == 0)
@@ -1013,20 +1009,20 @@ main(int argc, char **argv)
 		else if (strcmp(opt_format, "json") == 0)
 			format = FMT_JSON;
 		else
-			cli_usage_error(pc, "--format=%s: not summary, ar or "
-			    "json", opt_format);
+			return cli_usage_error(pc, "--format=%s: not summary, "
+			    "ar or json", opt_format);
 	}
 	if (opt_envelope != NULL && strcmp(opt_envelope, "received") != 0)
-		cli_usage_error(pc, "--envelope=%s: only \"received\" is "
-		    "known", opt_envelope);
+		return cli_usage_error(pc, "--envelope=%s: only \"received\" "
+		    "is known", opt_envelope);
 	if (opt_ip != NULL && inet_pton(AF_INET, opt_ip, abuf) != 1 &&
 	    inet_pton(AF_INET6, opt_ip, abuf) != 1)
-		cli_usage_error(pc, "--ip=%s: not an IPv4 or IPv6 address",
-		    opt_ip);
+		return cli_usage_error(pc,
+		    "--ip=%s: not an IPv4 or IPv6 address", opt_ip);
 	if (opt_helo != NULL && (*opt_helo == '\0' || has_control(opt_helo)))
-		cli_usage_error(pc, "--helo: not a usable name");
+		return cli_usage_error(pc, "--helo: not a usable name");
 	if (opt_sender != NULL && has_control(opt_sender))
-		cli_usage_error(pc, "--sender: control characters");
+		return cli_usage_error(pc, "--sender: control characters");
 	now = (int64_t)time(NULL);
 	if (opt_time != NULL) {
 		long long t;
@@ -1034,48 +1030,65 @@ main(int argc, char **argv)
 		t = strtoll(opt_time, &end, 10);
 		if (errno != 0 || end == opt_time || *end != '\0' || t < 0 ||
 		    t > 999999999999LL)
-			cli_usage_error(pc, "--time=%s: not a Unix time",
+			return cli_usage_error(pc, "--time=%s: not a Unix time",
 			    opt_time);
 		now = t;
 	}
 	if (opt_authserv != NULL) {
 		if (*opt_authserv == '\0' || has_control(opt_authserv))
-			cli_usage_error(pc, "-A: not a usable authserv-id: "
-			    "\"%s\"", opt_authserv);
+			return cli_usage_error(pc, "-A: not a usable "
+			    "authserv-id: \"%s\"", opt_authserv);
 		authserv_id = opt_authserv;
 	} else {
-		if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0' ||
-		    has_control(host))
-			strcpy(host, "localhost");
-		host[sizeof(host) - 1] = '\0';
-		authserv_id = host;
+		if (gethostname(hostname, sizeof(hostname)) < 0 ||
+		    hostname[0] == '\0' || has_control(hostname))
+			strcpy(hostname, "localhost");
+		hostname[sizeof(hostname) - 1] = '\0';
+		authserv_id = hostname;
 	}
-	files = poptGetArgs(pc);
-	if (opt_filter && files != NULL)
-		cli_usage_error(pc, "%s", "--filter reads stdin: no FILE "
-		    "operands");
+	if (opt_filter && poptPeekArg(pc) != NULL)
+		return cli_usage_error(pc, "%s", "--filter reads stdin: no "
+		    "FILE operands");
+	return CLI_RUN;
+}
+
+/* The man page's steps: set up DNS, then lint a domain, filter stdin,
+ * check each FILE, or check stdin. */
+static int
+run(const char **files)
+{
+	char *err = NULL;
 
 	crypto_init();
 	dns = cli_dns_new(&err);
 	if (dns == NULL) {
 		error("DNS setup: %s", err != NULL ? err : "failed");
 		free(err);
-		if (!opt_filter) {
-			poptFreeContext(pc);
-			cli_free();
+		if (!opt_filter)
 			return EX_CONFIG;
-		}
 	} else
 		dns_set_trace(dns, trace_line, NULL);
 	if (opt_lint != NULL)
-		status = dns != NULL ? lint(opt_lint, opt_s) : EX_CONFIG;
-	else if (opt_filter)
-		status = filter();
-	else if (files != NULL)
-		status = batch(files);
-	else
-		status = check_print(STDIN_FILENO, NULL);
-	status = cli_finish_output(status);
+		return dns != NULL ? lint(opt_lint, opt_s) : EX_CONFIG;
+	if (opt_filter)
+		return filter();
+	if (files != NULL)
+		return batch(files);
+	return check_print(STDIN_FILENO, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	poptContext pc;
+	int status, k;
+
+	pc = cli_start("authcheck", argc, (const char **)argv, options, NULL);
+	status = cli_parse_options(pc);
+	if (status == CLI_RUN)
+		status = check_options(pc);
+	if (status == CLI_RUN)
+		status = cli_finish_output(run(poptGetArgs(pc)));
 	for (k = 0; k < C_N; k++)
 		buf_free(&dnslog[k]);
 	dns_free(dns);

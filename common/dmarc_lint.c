@@ -70,8 +70,8 @@ dmarc_lint(struct dns_ctx *dns, const char *domain, struct dmarc_lint *out)
 		size_t len = ans->rr[i].len;
 		if (len < 8 || memcmp(t, "v=DMARC1", 8) != 0) {
 			if (memmem(t, len, "v=DMARC1", 8) != NULL ||
-			    (len >= 8 && util_has_prefix_ci(t, len,
-			    "v=dmarc1"))) {
+			    (len >= 8 && util_strcaseeq_n(t, 8,
+			    "v=dmarc1", 8))) {
 				char *p = printable(t, len);
 				FINDING("%s: \"%s\": v=DMARC1 must come first, "
 				    "exactly so: receivers ignore this record "

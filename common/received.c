@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/addr.h"
+#include "common/lex.h"
 #include "common/received.h"
 #include "common/util.h"
 
@@ -30,7 +31,7 @@ literal_ip(const char *s, size_t len)
 	unsigned char a[16];
 	char buf[RECEIVED_TOKEN_MAX + 1], out[INET6_ADDRSTRLEN];
 
-	if (len >= 5 && util_has_prefix_ci(s, len, "IPv6:")) {
+	if (len >= 5 && util_strcaseeq_n(s, 5, "IPv6:", 5)) {
 		s += 5;
 		len -= 5;
 	}
@@ -52,7 +53,7 @@ received_parse(const char *v, size_t len, struct received_env *out)
 	int depth;
 
 	p = lex_skip_cfws(p, end);
-	if (end - p < 5 || !util_has_prefix_ci(p, (size_t)(end - p), "from") ||
+	if (end - p < 5 || !util_strcaseeq_n(p, 4, "from", 4) ||
 	    !is_space(p[4]))
 		return -1;
 	p = lex_skip_cfws(p + 4, end);
@@ -90,7 +91,7 @@ received_parse(const char *v, size_t len, struct received_env *out)
 					    (size_t)(q - p - 1));
 			} else if ((p == c0 || is_space(p[-1])) &&
 			    c1 - p > 5 &&
-			    util_has_prefix_ci(p, (size_t)(c1 - p), "helo=")) {
+			    util_strcaseeq_n(p, 5, "helo=", 5)) {
 				const char *q = p + 5;
 				while (q < c1 && !is_space(*q) && *q != ')')
 					q++;
