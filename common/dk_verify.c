@@ -60,7 +60,7 @@ select_fields(struct msg *m, size_t self, char *const *h, size_t nh,
 	 * are adjacent, top-down, and unused ones are always a prefix of
 	 * its group (they are taken from the bottom), so neither a scan of
 	 * the fields per name nor of h= per name is needed: scanning cost
-	 * names x fields before (issue 8, as in dkim.c). */
+	 * names x fields before (issue 8, as in dkim_base.c). */
 	by = msg_fields_by_name(m);
 	left = xcalloc(nf + 1, sizeof(*left));
 	seen = xcalloc(nf + 1, sizeof(*seen));
