@@ -113,11 +113,11 @@ struct spf_macro_vals {
 	const char *sdomain; /* %{o} */
 	const char *helo;    /* %{h}, NULL when none */
 	size_t sender_len, local_len, sdomain_len, helo_len;
-	const char *ipi;      /* %{i} */
-	const char *ipc;      /* %{c} */
-	int family;           /* %{v}: 4 or 6 */
-	const char *receiver; /* %{r}, NULL when none */
-	long long now;        /* %{t} */
+	const char *ipi;                             /* %{i} */
+	const char *ipc;                             /* %{c} */
+	int family;                                  /* %{v}: 4 or 6 */
+	const char *receiver;                        /* %{r}, NULL when none */
+	long long now;                               /* %{t} */
 	char *(*p)(void *p_arg, const char *domain); /* %{p} */
 	void *p_arg;
 	/* The expander's cache (zero it once; keep it while the values do
@@ -145,7 +145,7 @@ struct spf_ctx {
 	/* lengths of sender, local, sdomain and helo (0 when NULL) */
 	size_t sender_len, local_len, sdomain_len, helo_len;
 	struct spf_macro_vals mv; /* the above, for spf_macro_expand() */
-	long long now;        /* %{t} */
+	long long now;            /* %{t} */
 	unsigned dns_terms;
 	unsigned void_lookups;
 	unsigned max_void;
