@@ -43,11 +43,10 @@ static size_t
 select_fields(struct msg *m, size_t self, char *const *h, size_t nh,
     size_t **out)
 {
-	size_t nf = msg_nfields(m), n = 0, k, j, i, g, e;
+	size_t nf = msg_nfields(m), n = 0, k, j, i, g;
 	size_t *v = xcalloc(nf + 1, sizeof(size_t));
 	size_t *left, *gk;
 	const size_t *by;
-	const struct msg_field *f, *fg;
 	bool *seen, *earlier;
 
 	if (h == NULL) {
@@ -56,45 +55,21 @@ select_fields(struct msg *m, size_t self, char *const *h, size_t nh,
 		*out = v;
 		return n;
 	}
-	/* The fields by name (msg_fields_by_name()): each name's instances
+	/* The fields by name (dkim_name_groups()): each name's instances
 	 * are adjacent, top-down, and unused ones are always a prefix of
 	 * its group (they are taken from the bottom), so neither a scan of
 	 * the fields per name nor of h= per name is needed: scanning cost
 	 * names x fields before (issue 8, as in dkim_base.c). */
 	by = msg_fields_by_name(m);
-	left = xcalloc(nf + 1, sizeof(*left));
+	left = dkim_name_groups(m);
 	seen = xcalloc(nf + 1, sizeof(*seen));
 	gk = xcalloc(nh + 1, sizeof(*gk));
-	for (g = 0; g < nf; g = e) {
-		fg = msg_field(m, by[g]);
-		for (e = g + 1; e < nf; e++) {
-			f = msg_field(m, by[e]);
-			if (msg_name_cmp(f->name, f->namelen, fg->name,
-			    fg->namelen) != 0)
-				break;
-		}
-		left[g] = e - g;
-	}
 	/* gk[k]: the group of h[k]'s name, nf when the message has none;
 	 * earlier[k] (a mention of the same name before k) is seen[] as it
 	 * was before k in a forward pass */
 	earlier = xcalloc(nh + 1, sizeof(*earlier));
 	for (k = 0; k < nh; k++) {
-		size_t hl = strlen(h[k]), lo = 0, hi = nf, mid;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			f = msg_field(m, by[mid]);
-			if (msg_name_cmp(f->name, f->namelen, h[k], hl) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		gk[k] = nf;
-		if (lo < nf) {
-			f = msg_field(m, by[lo]);
-			if (msg_name_cmp(f->name, f->namelen, h[k], hl) == 0)
-				gk[k] = lo;
-		}
+		gk[k] = dkim_name_group(m, h[k], strlen(h[k]));
 		if (gk[k] < nf) {
 			earlier[k] = seen[gk[k]];
 			seen[gk[k]] = true;

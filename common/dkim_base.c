@@ -415,6 +415,41 @@ by_name_find(struct msg *m, const size_t *by, size_t n, const char *name,
 	return lo;
 }
 
+size_t
+dkim_name_group(struct msg *m, const char *name, size_t len)
+{
+	size_t nf = msg_nfields(m);
+	const size_t *by = msg_fields_by_name(m);
+	size_t g = by_name_find(m, by, nf, name, len);
+	const struct msg_field *f;
+
+	if (g == nf)
+		return nf;
+	f = msg_field(m, by[g]);
+	return msg_name_cmp(f->name, f->namelen, name, len) == 0 ? g : nf;
+}
+
+size_t *
+dkim_name_groups(struct msg *m)
+{
+	size_t nf = msg_nfields(m), g, e;
+	const size_t *by = msg_fields_by_name(m);
+	size_t *size = xcalloc(nf + 1, sizeof(*size));
+	const struct msg_field *f, *fg;
+
+	for (g = 0; g < nf; g = e) {
+		fg = msg_field(m, by[g]);
+		for (e = g + 1; e < nf; e++) {
+			f = msg_field(m, by[e]);
+			if (msg_name_cmp(f->name, f->namelen, fg->name,
+			    fg->namelen) != 0)
+				break;
+		}
+		size[g] = e - g;
+	}
+	return size;
+}
+
 /*
  * The bytes the header hash covers (RFC 6376 3.7): for each name of h=,
  * the bottom-most instance of that field not yet used (RFC 6376 5.4.2;
@@ -437,30 +472,16 @@ dkim_header_hash_input(struct msg *m, enum canon_alg hcanon, char *const *h,
 	 * together, top-down; a name is found by binary search and its
 	 * instances are taken from the bottom of its group, which is
 	 * exactly "the bottom-most instance not yet used". */
-	size_t nf = msg_nfields(m), k, g, e, before;
 	const size_t *by = msg_fields_by_name(m);
 	/* left[g], g the first position of a name's group in by: how many
 	 * of that name's instances are not used yet (by[g .. g + left[g])) */
-	size_t *left = xcalloc(nf + 1, sizeof(*left));
-	const struct msg_field *f, *fg;
+	size_t *left = dkim_name_groups(m);
+	size_t k, g, before, nf = msg_nfields(m);
+	const struct msg_field *f;
 
-	for (g = 0; g < nf; g = e) {
-		fg = msg_field(m, by[g]);
-		for (e = g + 1; e < nf; e++) {
-			f = msg_field(m, by[e]);
-			if (msg_name_cmp(f->name, f->namelen, fg->name,
-			    fg->namelen) != 0)
-				break;
-		}
-		left[g] = e - g;
-	}
 	for (k = 0; k < nh; k++) {
-		size_t hl = strlen(h[k]);
-		g = by_name_find(m, by, nf, h[k], hl);
+		g = dkim_name_group(m, h[k], strlen(h[k]));
 		if (g == nf || left[g] == 0)
-			continue;
-		fg = msg_field(m, by[g]);
-		if (msg_name_cmp(fg->name, fg->namelen, h[k], hl) != 0)
 			continue;
 		f = msg_field(m, by[g + --left[g]]);
 		canon_header(hcanon, f->raw, f->rawlen, out);

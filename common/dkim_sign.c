@@ -357,18 +357,13 @@ dkim_fields_free(char **fields, size_t n)
 	dkim_strv_free(fields, n);
 }
 
-int
-dkim_sign(struct msg *m, const struct dkim_sign_conf *conf, size_t n,
-    char ***fields, char **err)
+/* Before any work: m readable, with a From field, and every
+ * configuration valid with a key.  Returns 0, or -1 with *err. */
+static int
+sign_ready(struct msg *m, const struct dkim_sign_conf *conf, size_t n,
+    char **err)
 {
-	struct dkim_body *body = NULL;
-	struct dk_sign **dks = NULL;
-	struct crypto_hash *hashes[2] = {NULL, NULL};
-	unsigned char digest[2][CRYPTO_MAX_DIGEST];
-	size_t dlen[2] = {0, 0}, idx[2] = {0, 0};
-	char **out = NULL;
-	size_t i, k, done = 0;
-	int rc = -1;
+	size_t i;
 
 	if (msg_status(m) != MSG_OK) {
 		*err = xstrdup(msg_status_text(msg_status(m)));
@@ -389,7 +384,44 @@ dkim_sign(struct msg *m, const struct dkim_sign_conf *conf, size_t n,
 			return -1;
 		}
 	}
+	return 0;
+}
 
+/* One DKIM-Signature for c, once the body hash is known (RFC 6376 5.4,
+ * 5.5): its h= list, its text with an empty b=, then the signature.
+ * NULL with *err on a crypto error. */
+static char *
+sign_one(struct msg *m, const struct dkim_sign_conf *c,
+    const unsigned char *digest, size_t dlen, uint64_t bodylen, char **err)
+{
+	char **h, *bh, *tmpl, *out;
+	size_t nh;
+
+	h = sign_names(m, c, &nh);
+	bh = b64_encode(digest, dlen);
+	tmpl = sign_template(m, c, h, nh, bh, bodylen);
+	out = dkim_sign_field(m, c->key, tmpl, strlen(tmpl), err);
+	free(tmpl);
+	free(bh);
+	dkim_strv_free(h, nh);
+	return out;
+}
+
+int
+dkim_sign(struct msg *m, const struct dkim_sign_conf *conf, size_t n,
+    char ***fields, char **err)
+{
+	struct dkim_body *body = NULL;
+	struct dk_sign **dks = NULL;
+	struct crypto_hash *hashes[2] = {NULL, NULL};
+	unsigned char digest[2][CRYPTO_MAX_DIGEST];
+	size_t dlen[2] = {0, 0}, idx[2] = {0, 0};
+	char **out = NULL;
+	size_t i, k, done = 0;
+	int rc = -1;
+
+	if (sign_ready(m, conf, n, err) < 0)
+		return -1;
 	/* One canonicaliser and SHA-256 per body canonicalisation in use
 	 * (l= always covers the whole body, so it shares the hash), and one
 	 * per DomainKeys signature (its SHA-1 covers the headers too). */
@@ -419,9 +451,6 @@ dkim_sign(struct msg *m, const struct dkim_sign_conf *conf, size_t n,
 
 	out = xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++) {
-		char **h, *bh, *tmpl;
-		size_t nh;
-
 		if (conf[i].kind == DKIM_KIND_DOMAINKEYS) {
 			out[i] = dk_sign_end(dks[i], m, err);
 			dks[i] = NULL;
@@ -431,15 +460,8 @@ dkim_sign(struct msg *m, const struct dkim_sign_conf *conf, size_t n,
 			continue;
 		}
 		k = conf[i].bcanon == CANON_RELAXED;
-		h = sign_names(m, &conf[i], &nh);
-		bh = b64_encode(digest[k], dlen[k]);
-		tmpl = sign_template(m, &conf[i], h, nh, bh,
-		    dkim_body_length(body, idx[k]));
-		out[i] = dkim_sign_field(m, conf[i].key, tmpl, strlen(tmpl),
-		    err);
-		free(tmpl);
-		free(bh);
-		dkim_strv_free(h, nh);
+		out[i] = sign_one(m, &conf[i], digest[k], dlen[k],
+		    dkim_body_length(body, idx[k]), err);
 		if (out[i] == NULL)
 			goto out;
 		done++;
