@@ -271,21 +271,32 @@ dkim_parse_c(const char *s, size_t len, enum canon_alg *hc,
 
 /* RFC 6376 3.5 h=: hdr-name *([FWS] ":" [FWS] hdr-name).  Returns the
  * names (owned) or NULL on a syntax error or more than DKIM_MAX_H_NAMES. */
+bool
+dkim_list_next(const char **p, const char *end, const char **item,
+    size_t *len)
+{
+	const char *colon;
+
+	if (*p == NULL)
+		return false;
+	colon = memchr(*p, ':', (size_t)(end - *p));
+	*item = *p;
+	*len = (size_t)((colon != NULL ? colon : end) - *p);
+	dkim_trim_fws(item, len);
+	*p = colon != NULL ? colon + 1 : NULL;
+	return true;
+}
+
 char **
 dkim_parse_h(const char *s, size_t len, size_t *n)
 {
 	char **v = NULL;
-	size_t cnt = 0;
-	const char *p = s, *end = s + len;
+	size_t cnt = 0, nlen;
+	const char *p = s, *name;
 
-	for (;;) {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		const char *q = colon != NULL ? colon : end;
-		const char *name = p;
-		size_t nlen = (size_t)(q - p);
-
-		dkim_trim_fws(&name, &nlen);
-		if (!dkim_is_field_name(name, nlen) || cnt == DKIM_MAX_H_NAMES) {
+	while (dkim_list_next(&p, s + len, &name, &nlen)) {
+		if (!dkim_is_field_name(name, nlen) ||
+		    cnt == DKIM_MAX_H_NAMES) {
 			while (cnt > 0)
 				free(v[--cnt]);
 			free(v);
@@ -293,9 +304,6 @@ dkim_parse_h(const char *s, size_t len, size_t *n)
 		}
 		v = xreallocarray(v, cnt + 1, sizeof(*v));
 		v[cnt++] = xstrndup(name, nlen);
-		if (colon == NULL)
-			break;
-		p = colon + 1;
 	}
 	*n = cnt;
 	return v;

@@ -86,6 +86,14 @@ bool dkim_is_default_header(const char *name, size_t len);
 /* How many fields of m are named name (case-insensitively). */
 size_t dkim_count_fields(struct msg *m, const char *name);
 
+/* The next item of a colon-separated list (RFC 6376 3.5 h= and q=, 3.6.1
+ * h=, s= and t=) [*p, end), FWS around it dropped, in *item and *len; *p
+ * moves past it (NULL after the last item).  Start with *p at the list's
+ * first byte; an empty list has one empty item.  False when no item is
+ * left. */
+bool dkim_list_next(const char **p, const char *end, const char **item,
+    size_t *len);
+
 /* A colon-separated list of header field names (RFC 6376 3.5 h=, RFC 4870
  * 3.3 h=), FWS around names dropped.  NULL on a syntax error or more than
  * DKIM_MAX_H_NAMES names; free with dkim_strv_free(). */

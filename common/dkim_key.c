@@ -17,23 +17,15 @@
 static bool
 list_has(const char *s, size_t len, const char *word)
 {
-	const char *p = s, *end = s + len;
-	size_t wl = strlen(word);
+	const char *p = s, *w;
+	size_t n, wl = strlen(word);
 
-	for (;;) {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		const char *q = colon != NULL ? colon : end;
-		const char *w = p;
-		size_t n = (size_t)(q - p);
-		dkim_trim_fws(&w, &n);
+	while (dkim_list_next(&p, s + len, &w, &n))
 		/* Hash, service and flag names are ABNF strings:
 		 * case-insensitive (RFC 5234 2.3). */
 		if (util_strcaseeq_n(w, n, word, wl))
 			return true;
-		if (colon == NULL)
-			return false;
-		p = colon + 1;
-	}
+	return false;
 }
 
 /* -1 with a copy of why in *err (the dkim_key_parse() convention). */

@@ -146,22 +146,28 @@ tag_c(struct dkim_sig *sg, const struct tag *t)
 	return 0;
 }
 
+/* d= (2 labels at least) and s= (1): RFC 6376 3.5 domain-name and
+ * selector. */
+static int
+tag_name(struct dkim_sig *sg, const struct tag *t, size_t minlabels,
+    char **out, const char *bad)
+{
+	if (!dkim_is_name(t->value, t->valuelen, minlabels))
+		return dkim_sig_result(sg, RES_PERMERROR, bad);
+	*out = xstrndup(t->value, t->valuelen);
+	return 0;
+}
+
 static int
 tag_d(struct dkim_sig *sg, const struct tag *t)
 {
-	if (!dkim_is_name(t->value, t->valuelen, 2))
-		return dkim_sig_result(sg, RES_PERMERROR, "bad d= domain");
-	sg->d = xstrndup(t->value, t->valuelen);
-	return 0;
+	return tag_name(sg, t, 2, &sg->d, "bad d= domain");
 }
 
 static int
 tag_s(struct dkim_sig *sg, const struct tag *t)
 {
-	if (!dkim_is_name(t->value, t->valuelen, 1))
-		return dkim_sig_result(sg, RES_PERMERROR, "bad s= selector");
-	sg->s = xstrndup(t->value, t->valuelen);
-	return 0;
+	return tag_name(sg, t, 1, &sg->s, "bad s= selector");
 }
 
 static int
@@ -224,22 +230,14 @@ tag_l(struct dkim_sig *sg, const struct tag *t)
 static int
 tag_q(struct dkim_sig *sg, const struct tag *t)
 {
-	const char *p = t->value, *end = t->value + t->valuelen;
+	const char *p = t->value, *m;
+	size_t mlen;
 
-	for (;;) {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		const char *q = colon != NULL ? colon : end;
-		const char *m = p;
-		size_t mlen = (size_t)(q - p);
-		dkim_trim_fws(&m, &mlen);
+	while (dkim_list_next(&p, t->value + t->valuelen, &m, &mlen))
 		/* "dns/txt" is an ABNF quoted string, so case-insensitive
 		 * (RFC 5234 2.3), as a=, c= and k= are here. */
 		if (util_strcaseeq_n(m, mlen, "dns/txt", 7))
 			return 0;
-		if (colon == NULL)
-			break;
-		p = colon + 1;
-	}
 	return dkim_sig_result(sg, RES_PERMERROR, "unsupported query method");
 }
 
