@@ -69,7 +69,7 @@ select_fields(struct msg *m, size_t self, char *const *h, size_t nh,
 	 * was before k in a forward pass */
 	earlier = xcalloc(nh + 1, sizeof(*earlier));
 	for (k = 0; k < nh; k++) {
-		gk[k] = dkim_name_group(m, h[k], strlen(h[k]));
+		gk[k] = dkim_name_group(m, by, nf, h[k], strlen(h[k]));
 		if (gk[k] < nf) {
 			earlier[k] = seen[gk[k]];
 			seen[gk[k]] = true;

@@ -424,10 +424,9 @@ by_name_find(struct msg *m, const size_t *by, size_t n, const char *name,
 }
 
 size_t
-dkim_name_group(struct msg *m, const char *name, size_t len)
+dkim_name_group(struct msg *m, const size_t *by, size_t nf, const char *name,
+    size_t len)
 {
-	size_t nf = msg_nfields(m);
-	const size_t *by = msg_fields_by_name(m);
 	size_t g = by_name_find(m, by, nf, name, len);
 	const struct msg_field *f;
 
@@ -488,7 +487,7 @@ dkim_header_hash_input(struct msg *m, enum canon_alg hcanon, char *const *h,
 	const struct msg_field *f;
 
 	for (k = 0; k < nh; k++) {
-		g = dkim_name_group(m, h[k], strlen(h[k]));
+		g = dkim_name_group(m, by, nf, h[k], strlen(h[k]));
 		if (g == nf || left[g] == 0)
 			continue;
 		f = msg_field(m, by[g + --left[g]]);

@@ -139,14 +139,15 @@ int dkim_body_run(struct dkim_body *b, struct msg *m, char **err);
 uint64_t dkim_body_length(const struct dkim_body *b, size_t i);
 void dkim_body_free(struct dkim_body *b); /* NULL is a no-op */
 
-/* The fields of m grouped by name (msg_fields_by_name(): each name's
- * instances adjacent, top-down), for selecting h= names in O(log n) each
- * (issue 8: a scan per name cost names x fields).  dkim_name_group():
- * the position in msg_fields_by_name(m) where name's group starts, or
- * msg_nfields(m) when m has no such field.  dkim_name_groups(): an array
- * of msg_nfields(m) + 1 (caller frees) whose entry at each group's start
- * is the group's size, 0 elsewhere. */
-size_t dkim_name_group(struct msg *m, const char *name, size_t len);
+/* The fields of m grouped by name (by = msg_fields_by_name(m): each
+ * name's instances adjacent, top-down), for selecting h= names in
+ * O(log n) each (issue 8: a scan per name cost names x fields).
+ * dkim_name_group(): the position in by where name's group starts, or nf
+ * (msg_nfields(m)) when m has no such field.  dkim_name_groups(): an
+ * array of nf + 1 (caller frees) whose entry at each group's start is the
+ * group's size, 0 elsewhere. */
+size_t dkim_name_group(struct msg *m, const size_t *by, size_t nf,
+    const char *name, size_t len);
 size_t *dkim_name_groups(struct msg *m);
 
 /* ---------------------------------------------------------- header hash */

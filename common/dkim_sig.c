@@ -116,11 +116,15 @@ tag_b(struct dkim_sig *sg, const struct tag *t)
 	if (sg->b == NULL || sg->blen == 0)
 		return dkim_sig_result(sg, RES_PERMERROR, "bad b= value");
 	/* RFC 6376 3.7: b= is emptied for hashing, surrounding whitespace
-	 * included: from after '=' to the ';' ending the tag. */
+	 * included: from after '=' to the ';' ending the tag.  The value
+	 * holds no ';' (RFC 6376 3.2 tval), so the search for it starts at
+	 * the value's end, not across the whole base64 text. */
 	while (p < vend && *p != '=')
 		p++;
 	sg->bval_start = p < vend ? p + 1 : vend;
-	p = sg->bval_start;
+	p = t->value + t->valuelen;
+	if (p < sg->bval_start)
+		p = sg->bval_start;
 	while (p < vend && *p != ';')
 		p++;
 	sg->bval_end = p;
@@ -241,22 +245,27 @@ tag_q(struct dkim_sig *sg, const struct tag *t)
 	return dkim_sig_result(sg, RES_PERMERROR, "unsupported query method");
 }
 
+/* t= and x=: RFC 6376 3.5 1*12DIGIT. */
+static int
+tag_time(struct dkim_sig *sg, const struct tag *t, uint64_t *out,
+    bool *has, const char *bad)
+{
+	if (!dkim_parse_uint(t->value, t->valuelen, DKIM_TIME_DIGITS, out))
+		return dkim_sig_result(sg, RES_PERMERROR, bad);
+	*has = true;
+	return 0;
+}
+
 static int
 tag_t(struct dkim_sig *sg, const struct tag *t)
 {
-	if (!dkim_parse_uint(t->value, t->valuelen, DKIM_TIME_DIGITS, &sg->t))
-		return dkim_sig_result(sg, RES_PERMERROR, "bad t= value");
-	sg->has_t = true;
-	return 0;
+	return tag_time(sg, t, &sg->t, &sg->has_t, "bad t= value");
 }
 
 static int
 tag_x(struct dkim_sig *sg, const struct tag *t)
 {
-	if (!dkim_parse_uint(t->value, t->valuelen, DKIM_TIME_DIGITS, &sg->x))
-		return dkim_sig_result(sg, RES_PERMERROR, "bad x= value");
-	sg->has_x = true;
-	return 0;
+	return tag_time(sg, t, &sg->x, &sg->has_x, "bad x= value");
 }
 
 /* The tags with a meaning, in checking order (v= is checked before, and

@@ -217,20 +217,51 @@ last_col(const char *s, size_t len)
 	return len - i;
 }
 
+/* The signer's last step (RFC 6376 5.5, 5.6): field/len is the whole
+ * DKIM-Signature text ending in an empty b=, whose c= header part is hc,
+ * a= hash is hash and h= is h[0..nh).  Its header hash (RFC 6376 3.7) is
+ * signed with key and the b= value appended, folded, with m's eol.  NULL
+ * with *err on a crypto error. */
+static char *
+sign_hashed(struct msg *m, const struct crypto_privkey *key,
+    enum crypto_hash_alg hash, enum canon_alg hc, char *const *h, size_t nh,
+    const char *field, size_t len, char **err)
+{
+	unsigned char digest[CRYPTO_MAX_DIGEST], *sig = NULL;
+	struct buf in = BUF_INIT, res = BUF_INIT;
+	struct dkim_fold f;
+	size_t dlen, siglen = 0;
+	char *b64, *out;
+
+	dkim_header_hash_input(m, hc, h, nh, field, len, &in);
+	dlen = dkim_hash_buf(hash, &in, digest);
+	buf_free(&in);
+	if (crypto_sign(key, hash, digest, dlen, &sig, &siglen, err) < 0)
+		return NULL;
+	b64 = b64_encode(sig, siglen);
+	free(sig);
+	buf_add(&res, field, len);
+	f.b = &res;
+	f.col = last_col(field, len);
+	f.eol = msg_eol(m);
+	dkim_fold_b64(&f, b64);
+	free(b64);
+	buf_adds(&res, f.eol);
+	out = buf_detach(&res);
+	return out;
+}
+
 char *
 dkim_sign_field(struct msg *m, const struct crypto_privkey *key,
     const char *field, size_t len, char **err)
 {
 	struct tag tags[TAG_MAX];
-	size_t ntags = 0, nh = 0, siglen = 0, dlen;
+	size_t ntags = 0, nh = 0;
 	const struct tag *ta, *tc, *th, *tb;
 	const struct dkim_alg *alg;
 	enum canon_alg hc, bc;
 	const char *colon;
-	char **h = NULL, *b64 = NULL, *out = NULL;
-	unsigned char digest[CRYPTO_MAX_DIGEST], *sig = NULL;
-	struct buf in = BUF_INIT, res = BUF_INIT;
-	struct dkim_fold f;
+	char **h, *out;
 
 	colon = memchr(field, ':', len);
 	if (colon == NULL || !util_strcaseeq_n(field, (size_t)(colon - field),
@@ -261,7 +292,8 @@ dkim_sign_field(struct msg *m, const struct crypto_privkey *key,
 		return NULL;
 	}
 	hc = bc = CANON_SIMPLE;
-	if (tc != NULL && dkim_parse_c(tc->value, tc->valuelen, &hc, &bc) < 0) {
+	if (tc != NULL &&
+	    dkim_parse_c(tc->value, tc->valuelen, &hc, &bc) < 0) {
 		*err = xstrdup("DKIM-Signature: bad c=");
 		return NULL;
 	}
@@ -270,25 +302,8 @@ dkim_sign_field(struct msg *m, const struct crypto_privkey *key,
 		*err = xstrdup("DKIM-Signature: bad h=");
 		return NULL;
 	}
-	dkim_header_hash_input(m, hc, h, nh, field, len, &in);
-	dlen = dkim_hash_buf(alg->hash, &in, digest);
-	if (crypto_sign(key, alg->hash, digest, dlen, &sig, &siglen,
-	    err) < 0)
-		goto out;
-	b64 = b64_encode(sig, siglen);
-	buf_add(&res, field, len);
-	f.b = &res;
-	f.col = last_col(field, len);
-	f.eol = msg_eol(m);
-	dkim_fold_b64(&f, b64);
-	buf_adds(&res, f.eol);
-	out = buf_detach(&res);
-out:
+	out = sign_hashed(m, key, alg->hash, hc, h, nh, field, len, err);
 	dkim_strv_free(h, nh);
-	buf_free(&in);
-	buf_free(&res);
-	free(sig);
-	free(b64);
 	return out;
 }
 
@@ -400,7 +415,10 @@ sign_one(struct msg *m, const struct dkim_sign_conf *c,
 	h = sign_names(m, c, &nh);
 	bh = b64_encode(digest, dlen);
 	tmpl = sign_template(m, c, h, nh, bh, bodylen);
-	out = dkim_sign_field(m, c->key, tmpl, strlen(tmpl), err);
+	/* a= is rsa-sha256 or ed25519-sha256, c= and h= are c's and h:
+	 * what dkim_sign_field() would read back from tmpl */
+	out = sign_hashed(m, c->key, CRYPTO_SHA256, c->hcanon, h, nh, tmpl,
+	    strlen(tmpl), err);
 	free(tmpl);
 	free(bh);
 	dkim_strv_free(h, nh);
