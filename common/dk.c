@@ -38,6 +38,7 @@
 #include "common/canon.h"
 #include "common/crypto.h"
 #include "common/dk.h"
+#include "common/dkim_base.h"
 #include "common/taglist.h"
 #include "common/util.h"
 

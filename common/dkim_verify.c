@@ -267,9 +267,10 @@ finish_signatures(struct verify *v)
 	}
 	for (i = 0; i < v->nsig; i++) {
 		struct dkim_sig *sg = &v->sigs[i];
-		const struct bodyh *bh = &v->bh[sg->body];
+		const struct bodyh *bh;
 		if (sg->done)
 			continue;
+		bh = &v->bh[sg->body];
 		sig_check(sg, v->m, bh->digest, bh->dlen,
 		    dkim_body_length(v->body, bh->idx));
 	}
