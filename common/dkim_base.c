@@ -423,8 +423,10 @@ by_name_find(struct msg *m, const size_t *by, size_t n, const char *name,
 	return lo;
 }
 
-size_t
-dkim_name_group(struct msg *m, const size_t *by, size_t nf, const char *name,
+/* dkim_name_group(), inlined where it runs once per h= name (the
+ * verifier: up to DKIM_MAX_H_NAMES per signature). */
+static inline size_t
+name_group(struct msg *m, const size_t *by, size_t nf, const char *name,
     size_t len)
 {
 	size_t g = by_name_find(m, by, nf, name, len);
@@ -434,6 +436,13 @@ dkim_name_group(struct msg *m, const size_t *by, size_t nf, const char *name,
 		return nf;
 	f = msg_field(m, by[g]);
 	return msg_name_cmp(f->name, f->namelen, name, len) == 0 ? g : nf;
+}
+
+size_t
+dkim_name_group(struct msg *m, const size_t *by, size_t nf, const char *name,
+    size_t len)
+{
+	return name_group(m, by, nf, name, len);
 }
 
 size_t *
@@ -487,7 +496,7 @@ dkim_header_hash_input(struct msg *m, enum canon_alg hcanon, char *const *h,
 	const struct msg_field *f;
 
 	for (k = 0; k < nh; k++) {
-		g = dkim_name_group(m, by, nf, h[k], strlen(h[k]));
+		g = name_group(m, by, nf, h[k], strlen(h[k]));
 		if (g == nf || left[g] == 0)
 			continue;
 		f = msg_field(m, by[g + --left[g]]);
