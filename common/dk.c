@@ -1,6 +1,7 @@
 /*
- * dk: DomainKeys (RFC 4870) signing and verification, over the DKIM
- * module's types and body pass (see dk.h).
+ * dk: DomainKeys (RFC 4870) signing and the pieces verification shares
+ * (dk_verify.c), over the DKIM module's types and body pass (see dk.h).
+ * No DNS here: a signer links this file, not dk_verify.c.
  *
  * What is signed (RFC 4870 3.3 h=, 3.4, 3.7): the header fields BELOW the
  * DomainKey-Signature field (the signature itself is never hashed), all of
@@ -37,15 +38,9 @@
 #include "common/canon.h"
 #include "common/crypto.h"
 #include "common/dk.h"
+#include "common/dkim_base.h"
 #include "common/taglist.h"
 #include "common/util.h"
-
-/* RFC 4870 3.3 a=: the only algorithm, and its hash. */
-#define DK_ALG "rsa-sha1"
-#define DK_HASH CRYPTO_SHA1
-
-/* RFC 4870 3.3 q=: the only query method. */
-#define DK_QUERY "dns"
 
 /* ---------------------------------------------------------- helpers */
 
@@ -112,9 +107,9 @@ dk_sending_address(struct msg *m, const size_t *fields, size_t n,
 	return 0;
 }
 
-/* Hash the canonical form of fields[0..n) of m. */
-static void
-hash_fields(struct crypto_hash *h, enum canon_alg alg, struct msg *m,
+/* Hash the canonical form of fields[0..n) of m (dk.h). */
+void
+dk_hash_fields(struct crypto_hash *h, enum canon_alg alg, struct msg *m,
     const size_t *fields, size_t n)
 {
 	struct buf b = BUF_INIT;
@@ -241,7 +236,7 @@ dk_sign_begin(struct msg *m, const struct dkim_sign_conf *c,
 		dk_sign_free(s);
 		return NULL;
 	}
-	hash_fields(s->h, c->hcanon, m, s->fields, s->nfields);
+	dk_hash_fields(s->h, c->hcanon, m, s->fields, s->nfields);
 	dkim_body_add(body, c->hcanon, UINT64_MAX, s->h);
 	return s;
 }
@@ -305,351 +300,4 @@ dk_sign_free(struct dk_sign *s)
 	crypto_hash_free(s->h);
 	free(s->fields);
 	free(s);
-}
-
-/* ------------------------------------------------------ verification */
-
-struct dk_verify {
-	struct dkim_result *r;
-	struct crypto_pubkey *key;
-	struct crypto_hash *h;
-	unsigned char *b;
-	size_t blen;
-};
-
-static void
-set_result(struct dkim_result *r, enum res res, const char *reason)
-{
-	r->result = res;
-	free(r->reason);
-	r->reason = reason != NULL ? xstrdup(reason) : NULL;
-}
-
-/*
- * The signed fields of the signature at index self (RFC 4870 3.3 h=, see
- * the top of this file): indexes into m, in hashing order, in *out
- * (caller frees).  h == NULL: every field below self.
- */
-static size_t
-select_fields(struct msg *m, size_t self, char *const *h, size_t nh,
-    size_t **out)
-{
-	size_t nf = msg_nfields(m), n = 0, k, j, i, g, e;
-	size_t *v = xcalloc(nf + 1, sizeof(size_t));
-	size_t *left, *gk;
-	const size_t *by;
-	const struct msg_field *f, *fg;
-	bool *seen, *earlier;
-
-	if (h == NULL) {
-		for (j = self + 1; j < nf; j++)
-			v[n++] = j;
-		*out = v;
-		return n;
-	}
-	/* The fields by name (msg_fields_by_name()): each name's instances
-	 * are adjacent, top-down, and unused ones are always a prefix of
-	 * its group (they are taken from the bottom), so neither a scan of
-	 * the fields per name nor of h= per name is needed: scanning cost
-	 * names x fields before (issue 8, as in dkim.c). */
-	by = msg_fields_by_name(m);
-	left = xcalloc(nf + 1, sizeof(*left));
-	seen = xcalloc(nf + 1, sizeof(*seen));
-	gk = xcalloc(nh + 1, sizeof(*gk));
-	for (g = 0; g < nf; g = e) {
-		fg = msg_field(m, by[g]);
-		for (e = g + 1; e < nf; e++) {
-			f = msg_field(m, by[e]);
-			if (msg_name_cmp(f->name, f->namelen, fg->name,
-			    fg->namelen) != 0)
-				break;
-		}
-		left[g] = e - g;
-	}
-	/* gk[k]: the group of h[k]'s name, nf when the message has none;
-	 * earlier[k] (a mention of the same name before k) is seen[] as it
-	 * was before k in a forward pass */
-	earlier = xcalloc(nh + 1, sizeof(*earlier));
-	for (k = 0; k < nh; k++) {
-		size_t hl = strlen(h[k]), lo = 0, hi = nf, mid;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			f = msg_field(m, by[mid]);
-			if (msg_name_cmp(f->name, f->namelen, h[k], hl) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		gk[k] = nf;
-		if (lo < nf) {
-			f = msg_field(m, by[lo]);
-			if (msg_name_cmp(f->name, f->namelen, h[k], hl) == 0)
-				gk[k] = lo;
-		}
-		if (gk[k] < nf) {
-			earlier[k] = seen[gk[k]];
-			seen[gk[k]] = true;
-		}
-	}
-	/* Walk h= backwards, collecting fields bottom-up into v: a name
-	 * named again earlier in h= takes its last remaining field below
-	 * self only, its first mention all that remain. */
-	for (k = nh; k-- > 0;) {
-		g = gk[k];
-		if (g == nf)
-			continue;
-		while (left[g] > 0 && by[g + left[g] - 1] > self) {
-			v[n++] = by[g + --left[g]];
-			if (earlier[k])
-				break;
-		}
-	}
-	free(left);
-	free(seen);
-	free(gk);
-	free(earlier);
-	/* bottom-up to hashing order */
-	for (i = 0; i < n / 2; i++) {
-		size_t tmp = v[i];
-		v[i] = v[n - 1 - i];
-		v[n - 1 - i] = tmp;
-	}
-	*out = v;
-	return n;
-}
-
-/* RFC 4870 3.2.3 g=: the local-part of the sending address must match;
- * absent or empty matches any (RFC 4870: "If present with a non-zero
- * length value"); one '*' matches any run of characters (as RFC 4871
- * 3.6.1 and Mail::DKIM allow). */
-static bool
-granularity_ok(const char *g, const char *local)
-{
-	const char *star;
-	size_t glen, llen = strlen(local), pre, post;
-
-	if (g == NULL || *g == '\0')
-		return true;
-	glen = strlen(g);
-	star = strchr(g, '*');
-	if (star == NULL)
-		return strcmp(g, local) == 0;
-	pre = (size_t)(star - g);
-	post = glen - pre - 1;
-	return llen >= pre + post && memcmp(local, g, pre) == 0 &&
-	    memcmp(local + llen - post, star + 1, post) == 0;
-}
-
-/* Parse the signature tags (RFC 4870 3.3); returns the reason for a
- * permerror or NULL.  Fills r->d and r->s, *hc, *h (NULL: no h=), *b. */
-static const char *
-parse_sig(const struct msg_field *f, struct dkim_result *r,
-    enum canon_alg *hc, char ***h, size_t *nh, unsigned char **b,
-    size_t *blen)
-{
-	struct tag tags[TAG_MAX];
-	size_t ntags = 0;
-	const struct tag *t;
-	enum tag_status ts;
-
-	ts = tag_parse(f->value, f->valuelen, tags, &ntags);
-	if (ts != TAG_OK)
-		return ts == TAG_EDUPLICATE ? "duplicate tag" :
-		    ts == TAG_ETOOMANY ? "too many tags" :
-		    "signature syntax error";
-	if ((t = tag_find(tags, ntags, "d")) != NULL)
-		r->d = tag_value_dup(t);
-	if ((t = tag_find(tags, ntags, "s")) != NULL)
-		r->s = tag_value_dup(t);
-
-	/* a= (leniency: absent means rsa-sha1) */
-	if ((t = tag_find(tags, ntags, "a")) != NULL &&
-	    !util_strcaseeq_n(t->value, t->valuelen, DK_ALG,
-	    strlen(DK_ALG)))
-		return "unsupported algorithm";
-	/* c= (leniency: absent means simple) */
-	*hc = CANON_DK_SIMPLE;
-	if ((t = tag_find(tags, ntags, "c")) != NULL &&
-	    canon_parse(t->value, t->valuelen, 1, hc) < 0)
-		return "unsupported canonicalization";
-	/* q= (leniency: absent means dns); present, it must be dns */
-	if ((t = tag_find(tags, ntags, "q")) != NULL &&
-	    !util_strcaseeq_n(t->value, t->valuelen, DK_QUERY,
-	    strlen(DK_QUERY)))
-		return "unsupported query method";
-	if (r->d == NULL)
-		return "missing d= tag";
-	if (!dkim_is_name(r->d, strlen(r->d), 2))
-		return "bad d= domain";
-	if (r->s == NULL)
-		return "missing s= tag";
-	if (!dkim_is_name(r->s, strlen(r->s), 1))
-		return "bad s= selector";
-	t = tag_find(tags, ntags, "b");
-	if (t == NULL)
-		return "missing b= tag";
-	*b = t->valuelen > 0 ? b64_decode(t->value, t->valuelen, blen) : NULL;
-	if (*b == NULL || *blen == 0)
-		return "bad b= value";
-	if ((t = tag_find(tags, ntags, "h")) != NULL) {
-		*h = dkim_parse_h(t->value, t->valuelen, nh);
-		if (*h == NULL)
-			return "bad h= list";
-	}
-	return NULL;
-}
-
-static size_t
-count_fields(struct msg *m, const char *name)
-{
-	size_t n = 0;
-	long i = -1;
-
-	while ((i = msg_find_field(m, name, (size_t)(i + 1))) >= 0)
-		n++;
-	return n;
-}
-
-struct dk_verify *
-dk_verify_begin(struct msg *m, struct dns_ctx *dns, unsigned min_key_bits,
-    struct dkim_result *r, struct dkim_body *body)
-{
-	const struct msg_field *f = msg_field(m, r->field);
-	struct dk_verify *v = NULL;
-	enum canon_alg hc = CANON_DK_SIMPLE;
-	char **h = NULL, *local = NULL, *domain = NULL, *reason = NULL;
-	char *cerr = NULL;
-	size_t nh = 0, *fields = NULL, nfields;
-	unsigned char *b = NULL;
-	size_t blen = 0;
-	const char *why;
-	struct dkim_key k;
-	enum res res;
-
-	memset(&k, 0, sizeof(k));
-	if (min_key_bits == 0)
-		min_key_bits = DKIM_MIN_RSA_BITS;
-	why = parse_sig(f, r, &hc, &h, &nh, &b, &blen);
-	if (why != NULL) {
-		set_result(r, RES_PERMERROR, why);
-		goto out;
-	}
-
-	/* RFC 4870 3.3 d=: the sending address's domain or a parent. */
-	nfields = select_fields(m, r->field, h, nh, &fields);
-	if (dk_sending_address(m, fields, nfields, &local, &domain,
-	    &r->sender, &why) < 0) {
-		set_result(r, RES_PERMERROR, why);
-		goto out;
-	}
-	r->from = xasprintf("%s@%s", local, domain);
-	if (!dkim_domain_within(domain, strlen(domain), r->d)) {
-		set_result(r, RES_PERMERROR, r->sender ?
-		    "Sender domain not within d=" :
-		    "From domain not within d=");
-		goto out;
-	}
-
-	/* RFC 4870 3.2 and 3.7.4: the key */
-	res = dkim_key_fetch(dns, r->s, r->d, &k, &reason);
-	/* A revoked key (empty p=) is a fail for DKIM only (RFC 6376 6.1.2
-	 * step 6).  RFC 4870 3.2.3 says no more than that the key "has been
-	 * revoked", with no rule that makes it a failed check: the key is
-	 * unusable, as a missing one is, so DomainKeys keeps permerror. */
-	if (res == RES_FAIL)
-		res = RES_PERMERROR;
-	if (res != RES_PASS) {
-		set_result(r, res, reason);
-		goto out;
-	}
-	r->testing = k.testing;
-	if (k.type != CRYPTO_KEY_RSA)
-		why = "key type is not rsa";
-	else if (!k.sha1)
-		why = "key h= does not allow sha1";
-	else if (!granularity_ok(k.g, local))
-		why = "key g= does not match the sending address";
-	if (why != NULL) {
-		set_result(r, RES_PERMERROR, why);
-		goto out;
-	}
-	v = xcalloc(1, sizeof(*v));
-	v->r = r;
-	v->key = crypto_pubkey_import(CRYPTO_KEY_RSA, k.p, k.plen, &cerr);
-	if (v->key == NULL) {
-		free(cerr);
-		set_result(r, RES_PERMERROR, "bad key data");
-		goto fail;
-	}
-	r->key_bits = crypto_pubkey_bits(v->key);
-	/* RFC 8301 3.2 does not cover DomainKeys, but a key this weak is
-	 * no better here: the same floor, unless lowered on purpose. */
-	if (r->key_bits < min_key_bits) {
-		reason = xasprintf("key too small: %u bits", r->key_bits);
-		set_result(r, RES_POLICY, reason);
-		goto fail;
-	}
-	v->h = crypto_hash_new(DK_HASH);
-	if (v->h == NULL) {
-		set_result(r, RES_PERMERROR, "signature not verifiable");
-		goto fail;
-	}
-	hash_fields(v->h, hc, m, fields, nfields);
-	dkim_body_add(body, hc, UINT64_MAX, v->h);
-	v->b = b;
-	v->blen = blen;
-	b = NULL;
-	goto out;
-fail:
-	dk_verify_free(v);
-	v = NULL;
-out:
-	dkim_key_clear(&k);
-	dkim_strv_free(h, nh);
-	free(fields);
-	free(local);
-	free(domain);
-	free(reason);
-	free(b);
-	return v;
-}
-
-void
-dk_verify_end(struct dk_verify *v, struct msg *m)
-{
-	unsigned char digest[CRYPTO_MAX_DIGEST];
-	size_t dlen, nfrom;
-	char *cerr = NULL;
-	int ok;
-
-	if (v == NULL)
-		return;
-	dlen = crypto_hash_final(v->h, digest);
-	v->h = NULL;
-	ok = crypto_verify(v->key, DK_HASH, digest, dlen, v->b, v->blen,
-	    &cerr);
-	free(cerr);
-	if (ok < 0)
-		set_result(v->r, RES_PERMERROR, "signature not verifiable");
-	else if (ok == 0)
-		/* one hash over header and body: no telling which changed */
-		set_result(v->r, RES_FAIL, "signature mismatch");
-	else if ((nfrom = count_fields(m, "from")) > 1)
-		/* DESIGN.md policy, as for DKIM: a second From field could
-		 * show another author than the one signed */
-		set_result(v->r, RES_POLICY, "several From fields");
-	else
-		set_result(v->r, RES_PASS, NULL);
-	dk_verify_free(v);
-}
-
-void
-dk_verify_free(struct dk_verify *v)
-{
-	if (v == NULL)
-		return;
-	crypto_pubkey_free(v->key);
-	crypto_hash_free(v->h);
-	free(v->b);
-	free(v);
 }

@@ -5,6 +5,12 @@
  * the key at SELECTOR._domainkey.DOMAIN and d= bound to the sending
  * address (the Sender field's mailbox, else the From field's).
  *
+ * Files: dk.c (the sending address, the header hash, signing: no DNS)
+ * and dk_verify.c (verification: fetches keys through common/dkim_key.h).
+ * They use the DKIM pieces of common/dkim_base.h and common/dkim_key.h and
+ * never call the DKIM signer or verifier: dkim_sign.c and dkim_verify.c
+ * call this module, not the reverse, so there is no circle.
+ *
  * This module has no entry point of its own for programs: dkim_sign() and
  * dkim_verify() (common/dkim.h) call it, so that DKIM and DomainKeys
  * signatures share one pass over the body (struct dkim_body), one result
@@ -12,9 +18,14 @@
  * configuration type (struct dkim_sign_conf).  Only dk_sending_address()
  * is for programs too (dkimsign uses it to warn before signing).
  *
- * Nothing here prints, exits or reads stdin.  Ownership: every dk_*
- * object is freed by its _end or _free function (NULL is a no-op);
- * messages, configurations, results and body passes are borrowed.
+ * Error convention (STYLE.md): functions that can fail return 0, or -1
+ * with a message in *err that the caller frees (dk_sending_address()
+ * gives a static *why instead, as its reasons are fixed texts); a
+ * signature's outcome is a protocol result stored in its struct
+ * dkim_result.  Nothing here prints, exits or reads stdin.
+ * Ownership: every dk_* object is freed by its _end or _free function
+ * (NULL is a no-op); messages, configurations, results and body passes
+ * are borrowed.
  */
 #ifndef COMMON_DK_H
 #define COMMON_DK_H
@@ -29,6 +40,13 @@
 /* The field name (RFC 4870 3.3). */
 #define DK_FIELD_NAME "DomainKey-Signature"
 
+/* RFC 4870 3.3 a=: the only algorithm, and its hash. */
+#define DK_ALG "rsa-sha1"
+#define DK_HASH CRYPTO_SHA1
+
+/* RFC 4870 3.3 q=: the only query method. */
+#define DK_QUERY "dns"
+
 /* ---------------------------------------------------------- identity */
 
 /*
@@ -42,6 +60,11 @@
  */
 int dk_sending_address(struct msg *m, const size_t *fields, size_t n,
     char **local, char **domain, bool *sender, const char **why);
+
+/* Hash the canonical form (alg) of fields[0..n) of m into h: the header
+ * part of a DomainKeys hash (RFC 4870 3.4), for signer and verifier. */
+void dk_hash_fields(struct crypto_hash *h, enum canon_alg alg, struct msg *m,
+    const size_t *fields, size_t n);
 
 /* ----------------------------------------------------------- signing */
 

@@ -1,6 +1,16 @@
 /*
  * dkim: DKIM signing and verification (RFC 6376, with RFC 8463 Ed25519 and
- * the RFC 8301 crypto rules), over a struct msg.
+ * the RFC 8301 crypto rules), over a struct msg.  This header is the
+ * public API and the umbrella of the DKIM files:
+ *
+ *   dkim_base.[ch]  shared pieces: names, h=, algorithms, body pass,
+ *                   header hash input, folding (no DNS)
+ *   dkim_sign.c     dkim_sign(), dkim_sign_field(), dkim_sign_conf_check()
+ *   dkim_sig.[ch]   DKIM-Signature tag parsing, one handler per tag
+ *   dkim_key.[ch]   key records and their DNS lookup (the only DNS user)
+ *   dkim_verify.c   dkim_verify() and the result functions: dispatches
+ *                   DKIM-Signature and DomainKey-Signature fields
+ *   dk.[ch], dk_verify.c   DomainKeys (RFC 4870) over the pieces above
  *
  * Signing: dkim_sign() takes several signature configurations (RSA plus
  * Ed25519, say) and signs in ONE pass over the body: one canonicaliser and
@@ -17,8 +27,12 @@
  * kind) and its body pass, so dkim_sign() and dkim_verify() handle both
  * kinds of signature in the same single pass.
  *
- * Nothing here prints, exits or reads stdin; DNS goes through common/dns.h
- * and crypto through common/crypto.h.
+ * Error convention (STYLE.md): a function that can fail returns 0, or -1
+ * with a message in *err that the caller frees; a signature's outcome is a
+ * protocol result (enum res plus a reason in struct dkim_result), never a
+ * program error.  Nothing here prints, exits or reads stdin; DNS goes
+ * through common/dns.h (dkim_key.c only) and crypto through
+ * common/crypto.h.
  *
  * Ownership: every result is owned by the caller and freed with its _free
  * function (NULL is a no-op).  Configurations and keys passed in are
@@ -33,6 +47,8 @@
 
 #include "common/canon.h"
 #include "common/crypto.h"
+#include "common/dkim_base.h" /* body pass, dkim_domain_within() */
+#include "common/dkim_key.h"  /* struct dkim_key, dkim_key_fetch() */
 #include "common/dns.h"
 #include "common/msg.h"
 #include "common/result.h"
@@ -48,9 +64,6 @@
 /* RFC 8301 3.2: signers SHOULD use RSA keys of at least 2048 bits
  * (dkimsign warns below it). */
 #define DKIM_SIGN_RSA_BITS 2048
-
-/* RFC 5322 2.1.1: lines SHOULD be at most 78 characters (no line ending). */
-#define DKIM_FOLD_COLUMN 78
 
 /* RFC 6376 3.5 t=: verifiers MAY ignore signatures dated in the future; we
  * allow this much clock skew (seconds) before doing so. */
@@ -198,92 +211,5 @@ enum res dkim_verdict(const struct dkim_results *r);
  * header.d=... header.s=... header.from=..." (header.sender=... when the
  * sending address came from Sender; RFC 8601 registers both). */
 void dkim_result_ar(const struct dkim_result *r, struct ar *a);
-
-/* ------------------------------------------------------------ body pass */
-
-/*
- * One pass over a message body feeding several hashes, each through its
- * own canonicaliser (DKIM body hashes, and DomainKeys, whose single hash
- * covers header then body).  The hashes are borrowed: the caller creates
- * them (and may have fed header bytes already) and finishes them after
- * dkim_body_run().
- */
-struct dkim_body;
-struct dkim_body *dkim_body_new(void);
-/* Add a consumer; returns its index.  limit: bytes of canonical body to
- * hash (l=), or UINT64_MAX. */
-size_t dkim_body_add(struct dkim_body *b, enum canon_alg alg, uint64_t limit,
-    struct crypto_hash *h);
-/* Read the body of m once.  Returns 0, or -1 with *err (read error). */
-int dkim_body_run(struct dkim_body *b, struct msg *m, char **err);
-/* Whole canonical body length seen by consumer i (valid after run). */
-uint64_t dkim_body_length(const struct dkim_body *b, size_t i);
-void dkim_body_free(struct dkim_body *b); /* NULL is a no-op */
-
-/* ------------------------------------------ shared with common/dk.c */
-
-/*
- * Pieces DKIM and DomainKeys share, exported for common/dk.c only (other
- * callers use the functions above).
- */
-
-/* RFC 5321 4.1.2 sub-domain *("." sub-domain), with at least minlabels
- * labels (2 for d=, 1 for s=), each at most 63 octets, 253 in all. */
-bool dkim_is_name(const char *s, size_t len, size_t minlabels);
-
-/* True when dom (len bytes) is d or a subdomain of d, case-insensitively
- * (RFC 6376 3.5 i=, RFC 4870 3.3 d=). */
-bool dkim_domain_within(const char *dom, size_t len, const char *d);
-
-/* True when name (len bytes) is one of RFC 6376 5.4.1's recommended
- * header fields (the default h= list), case-insensitively. */
-bool dkim_is_default_header(const char *name, size_t len);
-
-/* Most names accepted in a signature's h= list.  RFC 6376 and RFC 4870
- * set no limit, but selecting fields costs names x fields per signature,
- * so a hostile h= of millions of names (an 8 MiB header allows that) must
- * be refused; real lists, over-signed, have a few dozen. */
-#define DKIM_MAX_H_NAMES 1024
-
-/* A colon-separated list of header field names (RFC 6376 3.5 h=, RFC 4870
- * 3.3 h=), FWS around names dropped.  NULL on a syntax error or more than
- * DKIM_MAX_H_NAMES names; free with dkim_strv_free(). */
-char **dkim_parse_h(const char *s, size_t len, size_t *n);
-void dkim_strv_free(char **v, size_t n); /* NULL is a no-op */
-
-/* A public key record (RFC 6376 3.6.1; RFC 4870 3.2.3 is a subset with
- * g=).  p/plen: the decoded key bytes (owned); g: the g= value (owned), or
- * NULL when the tag is absent. */
-struct dkim_key {
-	enum crypto_key_type type; /* k=, default rsa */
-	unsigned char *p;
-	size_t plen;
-	char *g;
-	bool testing;      /* t=y */
-	bool strict;       /* t=s */
-	bool sha1, sha256; /* h= allows (both when h= is absent) */
-};
-
-/* Fetch and parse SELECTOR._domainkey.DOMAIN (RFC 6376 3.6.2, RFC 4870
- * 3.2): of several TXT records the first valid one is used.  Returns
- * RES_PASS with *k filled (free with dkim_key_clear()), or the result the
- * signature gets (RES_FAIL: revoked, RFC 6376 6.1.2; RES_PERMERROR: not
- * found, syntax; RES_TEMPERROR: DNS failure) with *reason (caller frees). */
-enum res dkim_key_fetch(struct dns_ctx *dns, const char *selector,
-    const char *domain, struct dkim_key *k, char **reason);
-void dkim_key_clear(struct dkim_key *k);
-
-/* Folding writer for generated fields (RFC 5322 2.2.3): tokens are added
- * with a space before them when space is true, and a line break (eol plus
- * one SP) is put first when a token would pass DKIM_FOLD_COLUMN. */
-struct dkim_fold {
-	struct buf *b;
-	size_t col;
-	const char *eol;
-};
-void dkim_fold_add(struct dkim_fold *f, const char *tok, bool space);
-/* A base64 value, broken anywhere to fit (b=, RFC 6376 3.5, RFC 4870
- * 3.3). */
-void dkim_fold_b64(struct dkim_fold *f, const char *s);
 
 #endif

@@ -141,6 +141,32 @@ spf_ctx_set_ip(struct spf_ctx *c, const char *text)
 	return 0;
 }
 
+static char *ctx_p(void *arg, const char *domain);
+
+/* The values the macro expander reads (spf_int.h), from c's. */
+static void
+ctx_macro_vals(struct spf_ctx *c)
+{
+	struct spf_macro_vals *v = &c->mv;
+
+	memset(v, 0, sizeof(*v));
+	v->sender = c->sender;
+	v->local = c->local;
+	v->sdomain = c->sdomain;
+	v->helo = c->helo;
+	v->sender_len = c->sender_len;
+	v->local_len = c->local_len;
+	v->sdomain_len = c->sdomain_len;
+	v->helo_len = c->helo_len;
+	v->ipi = c->ipi;
+	v->ipc = c->ipc;
+	v->family = c->family;
+	v->receiver = c->receiver;
+	v->now = c->now;
+	v->p = ctx_p;
+	v->p_arg = c;
+}
+
 struct spf_ctx *
 spf_ctx_new(struct dns_ctx *dns, const struct spf_request *req,
             struct spf_response *resp)
@@ -185,6 +211,7 @@ spf_ctx_new(struct dns_ctx *dns, const struct spf_request *req,
 	c->local_len = strlen(c->local);
 	c->sdomain_len = strlen(c->sdomain);
 	c->helo_len = c->helo != NULL ? strlen(c->helo) : 0;
+	ctx_macro_vals(c);
 	return c;
 }
 
@@ -369,9 +396,12 @@ name_validates(struct spf_ctx *c, const char *name, const char *what)
 	return 0;
 }
 
-char *
-spf_ctx_p(struct spf_ctx *c, const char *domain)
+/* %{p} (RFC 7208 7.3) for <domain> = domain (caller frees): the macro
+ * expander's callback (struct spf_macro_vals). */
+static char *
+ctx_p(void *arg, const char *domain)
 {
+	struct spf_ctx *c = arg;
 	const struct dns_answer *a = lookup_ptr(c);
 	const char *best = NULL;
 	int rank = 0;
@@ -434,8 +464,8 @@ target_name(struct spf_ctx *c, const char *domain, const char *spec)
 
 	if (spec == NULL)
 		return xstrdup(domain);
-	if (spf_macro_expand(c, domain, spec, strlen(spec), SPF_MS_DOMAIN, &b,
-	                     &err) < 0) {
+	if (spf_macro_expand(&c->mv, domain, spec, strlen(spec), SPF_MS_DOMAIN,
+	                     &b, &err) < 0) {
 		set_problem(c, "%s: %s", domain, err);
 		free(err);
 		buf_free(&b);
@@ -682,8 +712,8 @@ default_explanation1(struct spf_ctx *c, const char *domain)
 	struct buf b = BUF_INIT;
 	char *err = NULL;
 
-	if (spf_macro_expand(c, domain, text, strlen(text), SPF_MS_EXPLAIN, &b,
-	                     &err) < 0) {
+	if (spf_macro_expand(&c->mv, domain, text, strlen(text), SPF_MS_EXPLAIN,
+	                     &b, &err) < 0) {
 		/* Not a valid explain-string: use it as it is. */
 		free(err);
 		buf_free(&b);
@@ -705,8 +735,8 @@ explanation1(struct spf_ctx *c, const char *domain, const struct spf_record *r)
 	/* RFC 7208 6.2: macro errors, DNS errors, no record, several
 	 * records or a bad explain-string: as if there were no exp=.  The
 	 * lookup counts against no limit (exp-void). */
-	if (spf_macro_expand(c, domain, r->exp, strlen(r->exp), SPF_MS_DOMAIN,
-	                     &b, &err) < 0) {
+	if (spf_macro_expand(&c->mv, domain, r->exp, strlen(r->exp),
+	                     SPF_MS_DOMAIN, &b, &err) < 0) {
 		free(err);
 		buf_free(&b);
 		return default_explanation1(c, domain);
@@ -726,7 +756,7 @@ explanation1(struct spf_ctx *c, const char *domain, const struct spf_record *r)
 		if ((unsigned char)a->rr[0].data[i] < 0x20 ||
 		    (unsigned char)a->rr[0].data[i] > 0x7e)
 			return default_explanation1(c, domain);
-	if (spf_macro_expand(c, domain, a->rr[0].data, a->rr[0].len,
+	if (spf_macro_expand(&c->mv, domain, a->rr[0].data, a->rr[0].len,
 	                     SPF_MS_EXPLAIN, &b, &err) < 0) {
 		spf_trace(c, "exp= text ignored: %s", err);
 		free(err);
@@ -886,6 +916,40 @@ find_record(struct spf_ctx *c, const char *domain, struct spf_record **rec)
 	return RES_PASS;
 }
 
+/* RFC 7208 6.1: the redirect= modifier of a record of domain, applied
+ * (no mechanism matched): the target's result (and explanation) replaces
+ * the record's. */
+static enum res
+follow_redirect(struct spf_ctx *c, const char *domain, const char *redirect,
+                bool explain, struct spf_out *o)
+{
+	char *text = xasprintf("redirect=%s", redirect), *target;
+	enum res r;
+
+	spf_trace(c, "%s: %s", domain, text);
+	if (!count_term(c, text)) {
+		free(text);
+		return RES_PERMERROR;
+	}
+	spf_trace(c, "DNS-querying terms: %u of %d", c->dns_terms,
+	          SPF_MAX_DNS_TERMS);
+	target = target_name(c, domain, redirect);
+	if (target == NULL) {
+		free(text);
+		return RES_PERMERROR;
+	}
+	r = check_host(c, target, explain, o);
+	if (r == RES_NONE) {
+		/* RFC 7208 6.1: no record, or a malformed target, is a
+		 * permerror, not none. */
+		set_problem(c, "%s: %s has no SPF record", text, target);
+		r = RES_PERMERROR;
+	}
+	free(target);
+	free(text);
+	return r;
+}
+
 static enum res
 check_host(struct spf_ctx *c, const char *domain, bool explain,
            struct spf_out *o)
@@ -893,7 +957,6 @@ check_host(struct spf_ctx *c, const char *domain, bool explain,
 	struct spf_record *rec = NULL;
 	enum res r;
 	size_t i;
-	char *target;
 
 	if (c->depth >= SPF_MAX_DEPTH) {
 		set_problem(c, "%s: includes nested too deeply", domain);
@@ -935,32 +998,7 @@ check_host(struct spf_ctx *c, const char *domain, bool explain,
 	/* RFC 7208 6.1: redirect= applies when no mechanism matched; the
 	 * target's result (and explanation) replaces this record's. */
 	if (rec->redirect != NULL) {
-		char *text = xasprintf("redirect=%s", rec->redirect);
-
-		spf_trace(c, "%s: %s", domain, text);
-		if (!count_term(c, text)) {
-			free(text);
-			r = RES_PERMERROR;
-			goto out;
-		}
-		spf_trace(c, "DNS-querying terms: %u of %d", c->dns_terms,
-		          SPF_MAX_DNS_TERMS);
-		target = target_name(c, domain, rec->redirect);
-		if (target == NULL) {
-			free(text);
-			r = RES_PERMERROR;
-			goto out;
-		}
-		r = check_host(c, target, explain, o);
-		if (r == RES_NONE) {
-			/* RFC 7208 6.1: no record, or a malformed target,
-			 * is a permerror, not none. */
-			set_problem(c, "%s: %s has no SPF record", text,
-			            target);
-			r = RES_PERMERROR;
-		}
-		free(target);
-		free(text);
+		r = follow_redirect(c, domain, rec->redirect, explain, o);
 		goto out;
 	}
 	/* RFC 7208 4.7: no match and no redirect: neutral. */
@@ -1104,4 +1142,35 @@ spf_response_free(struct spf_response *resp)
 	free(resp->comment);
 	free(resp->client_ip);
 	memset(resp, 0, sizeof(*resp));
+}
+
+/* For tests and fuzzing (spf.h): one expansion in a fresh context. */
+char *
+spf_expand(struct dns_ctx *dns, const struct spf_request *req,
+           const char *domain, const char *s, bool explain, char **err)
+{
+	struct spf_response resp;
+	struct spf_ctx *c;
+	struct buf out = BUF_INIT;
+	char *ret = NULL;
+
+	*err = NULL;
+	memset(&resp, 0, sizeof(resp));
+	c = spf_ctx_new(dns, req, &resp);
+	if (c == NULL) {
+		*err = resp.problem;
+		resp.problem = NULL;
+		spf_response_free(&resp);
+		return NULL;
+	}
+	if (domain == NULL)
+		domain = c->sdomain;
+	if (spf_macro_expand(&c->mv, domain, s, strlen(s),
+	                     explain ? SPF_MS_EXPLAIN : SPF_MS_DOMAIN, &out,
+	                     err) == 0)
+		ret = buf_detach(&out);
+	buf_free(&out);
+	spf_ctx_free(c);
+	spf_response_free(&resp);
+	return ret;
 }

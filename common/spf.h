@@ -114,8 +114,10 @@ void spf_lint_free(struct spf_lint *l); /* fields only; NULL is a no-op */
  * Pieces of the engine exported for the unit tests and for lint.
  */
 
-/* Macro expansion (RFC 7208 section 7) of s as the request req would see
- * it with <domain> = domain.  explain: s is an explain-string (exp= text:
+/* For the unit tests and the fuzzer only (no program calls it; the engine
+ * expands through spf_int.h's spf_macro_expand()).  Macro expansion (RFC
+ * 7208 section 7) of s as the request req would see it with <domain> =
+ * domain.  explain: s is an explain-string (exp= text:
  * spaces and the letters c, r, t allowed) rather than a domain-spec.
  * dns may be NULL, then %{p} is "unknown".  A domain-spec comes out as the
  * name the engine queries (one trailing dot dropped, truncated from the

@@ -1,7 +1,12 @@
 /*
  * spf_int: declarations shared by the SPF engine's files (spf.c,
  * spf_parse.c, spf_macro.c, spf_lint.c).  Not a contract: nothing outside
- * common/spf*.c includes it.
+ * common/spf*.c includes it.  Calls go one way: spf.c uses spf_parse.c
+ * and spf_macro.c; spf_macro.c uses spf_parse.c (syntax) only.
+ *
+ * Error convention (STYLE.md): functions that can fail return 0, or -1
+ * with a message in *err that the caller frees (spf_mstr_check() and
+ * spf_domain_spec_check() still return the message or NULL: issue 13).
  */
 #ifndef COMMON_SPF_INT_H
 #define COMMON_SPF_INT_H
@@ -94,6 +99,34 @@ bool spf_name_ok(const char *name);
 /* Case-insensitive: name equals domain or ends with "." domain. */
 bool spf_name_in(const char *name, const char *domain);
 
+/*
+ * What a macro expansion (spf_macro.c, RFC 7208 7.3) reads: the values of
+ * the macro letters, given by the caller (spf.c) so that the expander
+ * needs nothing of the evaluation context.  Strings are borrowed; lengths
+ * are those of the strings (0 when NULL).  %{p} needs DNS, so it is a
+ * callback: p(p_arg, domain) returns the validated name (caller frees).
+ */
+struct spf_macro_vals {
+	const char *sender;  /* %{s} */
+	const char *local;   /* %{l} */
+	const char *sdomain; /* %{o} */
+	const char *helo;    /* %{h}, NULL when none */
+	size_t sender_len, local_len, sdomain_len, helo_len;
+	const char *ipi;                             /* %{i} */
+	const char *ipc;                             /* %{c} */
+	int family;                                  /* %{v}: 4 or 6 */
+	const char *receiver;                        /* %{r}, NULL when none */
+	long long now;                               /* %{t} */
+	char *(*p)(void *p_arg, const char *domain); /* %{p} */
+	void *p_arg;
+	/* The expander's cache (zero it once; keep it while the values do
+	 * not change): for the long values (s, l, o, h, in that order) and
+	 * each delimiter of RFC 7208 7.1, one more than the offset of its
+	 * first occurrence past the bytes a domain-spec can use (the
+	 * value's length + 1 when none); 0 when not looked for yet. */
+	size_t far_delim[4][7];
+};
+
 /* The evaluation context of one check (spf.c). */
 struct spf_ctx {
 	struct dns_ctx *dns;
@@ -110,12 +143,8 @@ struct spf_ctx {
 	const char *receiver; /* %{r} */
 	/* lengths of sender, local, sdomain and helo (0 when NULL) */
 	size_t sender_len, local_len, sdomain_len, helo_len;
-	/* spf_macro.c: for the long values (s, l, o, h, in that order) and
-	 * each delimiter of RFC 7208 7.1, one more than the offset of its
-	 * first occurrence past the bytes a domain-spec can use (the
-	 * value's length + 1 when none); 0 when not looked for yet. */
-	size_t far_delim[4][7];
-	long long now;        /* %{t} */
+	struct spf_macro_vals mv; /* the above, for spf_macro_expand() */
+	long long now;            /* %{t} */
 	unsigned dns_terms;
 	unsigned void_lookups;
 	unsigned max_void;
@@ -134,19 +163,17 @@ struct spf_ctx *spf_ctx_new(struct dns_ctx *dns, const struct spf_request *req,
 void spf_ctx_free(struct spf_ctx *c); /* NULL is a no-op */
 /* Fill the address fields of c from text; -1 when it is no address. */
 int spf_ctx_set_ip(struct spf_ctx *c, const char *text);
-/* %{p} (RFC 7208 7.3) for <domain> = domain; caller frees. */
-char *spf_ctx_p(struct spf_ctx *c, const char *domain);
 void spf_trace(struct spf_ctx *c, const char *fmt, ...) UTIL_PRINTF(2, 3);
 
-/* spf_macro.c */
+/* spf_macro.c: calls nothing in spf.c (the values come in v) */
 /* Expand s..s+len (already syntax-checked or not: errors are reported)
  * into out.  A domain-spec comes out truncated as RFC 7208 7.3 says (one
  * trailing dot dropped, labels removed from the left past 253 octets), an
  * explain-string cut after SPF_EXPLAIN_MAX octets; memory and time stay
  * bounded whatever the sizes of s and of the values (spf_macro.c).
  * Returns 0, or -1 with *err set (caller frees). */
-int spf_macro_expand(struct spf_ctx *c, const char *domain, const char *s,
-                     size_t len, enum spf_mstr kind, struct buf *out,
-                     char **err);
+int spf_macro_expand(struct spf_macro_vals *v, const char *domain,
+                     const char *s, size_t len, enum spf_mstr kind,
+                     struct buf *out, char **err);
 
 #endif

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/spf.h"
 #include "common/spf_int.h"
 #include "common/util.h"
 
@@ -45,7 +44,8 @@
 static const char spf_delims[] = ".-+,/_=";
 #define SPF_NDELIMS (sizeof(spf_delims) - 1)
 _Static_assert(SPF_NDELIMS ==
-                   sizeof(((struct spf_ctx *)0)->far_delim[0]) / sizeof(size_t),
+                   sizeof(((struct spf_macro_vals *)0)->far_delim[0]) /
+                       sizeof(size_t),
                "one far_delim entry per delimiter");
 
 /* The bit of delimiter ch in a delimiter set, 0 when ch is none. */
@@ -101,8 +101,8 @@ set_domain(struct mval *v, const char *s, size_t len)
 }
 
 static void
-letter_value(struct spf_ctx *c, const char *domain, int letter, bool split,
-             struct mval *v)
+letter_value(struct spf_macro_vals *c, const char *domain, int letter,
+             bool split, struct mval *v)
 {
 	v->s = "";
 	v->len = 0;
@@ -131,7 +131,7 @@ letter_value(struct spf_ctx *c, const char *domain, int letter, bool split,
 		v->len = strlen(c->ipi);
 		break;
 	case 'p':
-		v->freeme = spf_ctx_p(c, domain);
+		v->freeme = c->p(c->p_arg, domain);
 		v->s = v->freeme;
 		v->len = strlen(v->s);
 		break;
@@ -171,7 +171,8 @@ letter_value(struct spf_ctx *c, const char *domain, int letter, bool split,
 
 /* The first delimiter of mask in v at or after from, or v->len. */
 static size_t
-find_delim(struct spf_ctx *c, const struct mval *v, unsigned mask, size_t from)
+find_delim(struct spf_macro_vals *c, const struct mval *v, unsigned mask,
+           size_t from)
 {
 	size_t i, lim = v->len, k, best;
 
@@ -290,7 +291,7 @@ mout_put(struct mout *o, unsigned char ch, bool escape)
  * with the first part, so the parts are walked from the value's start.
  */
 static void
-transform_tail(struct spf_ctx *c, struct mout *o, const struct mval *v,
+transform_tail(struct spf_macro_vals *c, struct mout *o, const struct mval *v,
                size_t n, bool reverse, unsigned mask, bool escape)
 {
 	struct back bk;
@@ -391,8 +392,65 @@ finish_domain(struct mout *o)
 	o->len -= skip;
 }
 
+/* One macro at s[i] ('%' followed by a checked macro-expand or escape,
+ * RFC 7208 7.1) expanded into o; returns the index after it. */
+static size_t
+expand_one(struct spf_macro_vals *c, const char *domain, const char *s,
+           size_t i, struct mout *o)
+{
+	struct mval v;
+	size_t n = 0, d;
+	bool reverse = false, escape;
+	unsigned mask = 0;
+	int letter;
+
+	switch (s[i + 1]) {
+	case '%':
+		mout_add(o, "%", 1);
+		return i + 2;
+	case '_':
+		mout_add(o, " ", 1);
+		return i + 2;
+	case '-':
+		mout_add(o, "%20", 3);
+		return i + 2;
+	}
+	/* "%{" letter *DIGIT [ "r" ] *delimiter "}" */
+	i += 2;
+	letter = tolower((unsigned char)s[i]);
+	escape = isupper((unsigned char)s[i]) != 0;
+	i++;
+	while (isdigit((unsigned char)s[i])) {
+		d = (size_t)(s[i] - '0');
+		/* saturate: more than there can be parts means all */
+		n = n > (SIZE_MAX - d) / 10 ? SIZE_MAX : n * 10 + d;
+		i++;
+	}
+	if (s[i] == 'r' || s[i] == 'R') {
+		reverse = true;
+		i++;
+	}
+	while (s[i] != '}')
+		mask |= delim_bit((unsigned char)s[i++]);
+	i++;
+	/* the HELO name loses its root dot when split into labels: a
+	 * transformer, and "." among the delimiters */
+	letter_value(c, domain, letter,
+	             (n > 0 || reverse) &&
+	                 (mask == 0 || (mask & delim_bit('.')) != 0),
+	             &v);
+	if (mask == 0)
+		mask = delim_bit('.');
+	if (o->tail)
+		transform_tail(c, o, &v, n, reverse, mask, escape);
+	else
+		transform_head(o, &v, n, reverse, mask, escape);
+	free(v.freeme);
+	return i;
+}
+
 int
-spf_macro_expand(struct spf_ctx *c, const char *domain, const char *s,
+spf_macro_expand(struct spf_macro_vals *c, const char *domain, const char *s,
                  size_t len, enum spf_mstr kind, struct buf *out, char **err)
 {
 	char tailbuf[2 * SPF_MACRO_TAIL], headbuf[SPF_EXPLAIN_MAX];
@@ -409,67 +467,17 @@ spf_macro_expand(struct spf_ctx *c, const char *domain, const char *s,
 	o.b = o.tail ? tailbuf : headbuf;
 	o.cap = o.tail ? SPF_MACRO_TAIL : SPF_EXPLAIN_MAX;
 	while (i < len && !o.full) {
-		struct mval v;
-		size_t n = 0, d;
-		bool reverse = false, escape;
-		unsigned mask = 0;
-		int letter;
+		size_t j = i;
 
-		if (s[i] != '%') {
-			/* a run of literal text at once */
-			size_t j = i;
-
-			while (j < len && s[j] != '%')
-				j++;
-			mout_add(&o, s + i, j - i);
-			i = j;
+		if (s[i] == '%') {
+			i = expand_one(c, domain, s, i, &o);
 			continue;
 		}
-		switch (s[i + 1]) {
-		case '%':
-			mout_add(&o, "%", 1);
-			i += 2;
-			continue;
-		case '_':
-			mout_add(&o, " ", 1);
-			i += 2;
-			continue;
-		case '-':
-			mout_add(&o, "%20", 3);
-			i += 2;
-			continue;
-		}
-		/* "%{" letter *DIGIT [ "r" ] *delimiter "}" */
-		i += 2;
-		letter = tolower((unsigned char)s[i]);
-		escape = isupper((unsigned char)s[i]) != 0;
-		i++;
-		while (isdigit((unsigned char)s[i])) {
-			d = (size_t)(s[i] - '0');
-			/* saturate: more than there can be parts means all */
-			n = n > (SIZE_MAX - d) / 10 ? SIZE_MAX : n * 10 + d;
-			i++;
-		}
-		if (s[i] == 'r' || s[i] == 'R') {
-			reverse = true;
-			i++;
-		}
-		while (s[i] != '}')
-			mask |= delim_bit((unsigned char)s[i++]);
-		i++;
-		/* the HELO name loses its root dot when split into labels:
-		 * a transformer, and "." among the delimiters */
-		letter_value(c, domain, letter,
-		             (n > 0 || reverse) &&
-		                 (mask == 0 || (mask & delim_bit('.')) != 0),
-		             &v);
-		if (mask == 0)
-			mask = delim_bit('.');
-		if (o.tail)
-			transform_tail(c, &o, &v, n, reverse, mask, escape);
-		else
-			transform_head(&o, &v, n, reverse, mask, escape);
-		free(v.freeme);
+		/* a run of literal text at once */
+		while (j < len && s[j] != '%')
+			j++;
+		mout_add(&o, s + i, j - i);
+		i = j;
 	}
 	if (o.tail) {
 		if (o.len > o.cap) {
@@ -480,34 +488,4 @@ spf_macro_expand(struct spf_ctx *c, const char *domain, const char *s,
 	}
 	buf_add(out, o.b, o.len);
 	return 0;
-}
-
-char *
-spf_expand(struct dns_ctx *dns, const struct spf_request *req,
-           const char *domain, const char *s, bool explain, char **err)
-{
-	struct spf_response resp;
-	struct spf_ctx *c;
-	struct buf out = BUF_INIT;
-	char *ret = NULL;
-
-	*err = NULL;
-	memset(&resp, 0, sizeof(resp));
-	c = spf_ctx_new(dns, req, &resp);
-	if (c == NULL) {
-		*err = resp.problem;
-		resp.problem = NULL;
-		spf_response_free(&resp);
-		return NULL;
-	}
-	if (domain == NULL)
-		domain = c->sdomain;
-	if (spf_macro_expand(c, domain, s, strlen(s),
-	                     explain ? SPF_MS_EXPLAIN : SPF_MS_DOMAIN, &out,
-	                     err) == 0)
-		ret = buf_detach(&out);
-	buf_free(&out);
-	spf_ctx_free(c);
-	spf_response_free(&resp);
-	return ret;
 }

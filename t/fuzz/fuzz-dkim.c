@@ -1,5 +1,5 @@
 /*
- * fuzz-dkim: libFuzzer harness for common/dkim.c and common/dk.c.  The
+ * fuzz-dkim: libFuzzer harness for common/dkim*.c and common/dk*.c.  The
  * input is a message (msg_from_mem(), as fuzz-msg reads it).
  *
  *  1. dkim_verify() checks its DKIM-Signature and DomainKey-Signature

@@ -58,7 +58,8 @@ srcs() {
 	    addr.c msg.c lex.c util.c ;;
 	pra) echo pra.c spf.c spf_parse.c spf_macro.c spf_lint.c dns.c \
 	    result.c addr.c msg.c lex.c util.c ;;
-	dkim) echo dkim.c dk.c canon.c taglist.c crypto.c dns.c \
+	dkim) echo dkim_base.c dkim_sign.c dkim_sig.c dkim_key.c \
+	    dkim_verify.c dk.c dk_verify.c canon.c taglist.c crypto.c dns.c \
 	    result.c addr.c msg.c lex.c util.c ;;
 	dns) echo dns.c util.c ;;
 	dmarc) echo dmarc.c received.c dns.c result.c addr.c msg.c lex.c util.c ;;

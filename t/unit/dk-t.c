@@ -1,5 +1,5 @@
 /*
- * dk-t: the DomainKeys module (common/dk.c, through dkim_sign() and
+ * dk-t: the DomainKeys module (common/dk*.c, through dkim_sign() and
  * dkim_verify()): the sending address, sign/verify round trips for nofws
  * and simple, LF and CRLF, h= present and absent, RFC 4870 3.3's
  * replay of repeated fields, the key record (k=, h=, g=, t=y, p=, v=), the

@@ -1,5 +1,5 @@
 /*
- * dkim-t: the DKIM module (common/dkim.c): RFC 8463 A.3 reproduced byte
+ * dkim-t: the DKIM module (common/dkim*.c): RFC 8463 A.3 reproduced byte
  * for byte through the signer's own code path, body hashes, verification
  * against zone files, sign/verify round trips for every canonicalisation
  * pair, h= selection, folding, and hostile signature fields.
