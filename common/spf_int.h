@@ -5,8 +5,7 @@
  * and spf_macro.c; spf_macro.c uses spf_parse.c (syntax) only.
  *
  * Error convention (STYLE.md): functions that can fail return 0, or -1
- * with a message in *err that the caller frees (spf_mstr_check() and
- * spf_domain_spec_check() still return the message or NULL: issue 13).
+ * with a message in *err that the caller frees.
  */
 #ifndef COMMON_SPF_INT_H
 #define COMMON_SPF_INT_H

@@ -304,6 +304,9 @@ sign_and_verify(struct msg *m, struct dns_ctx *dns, const uint8_t *data,
 			continue;
 		if (r->result == RES_POLICY && count(sm, "From") > 1)
 			continue; /* DESIGN.md: exactly one From */
+		if (r->result == RES_PERMERROR && msg_header_malformed(sm))
+			continue; /* a header line without a colon (dkimsign
+				   * refuses such a message: dkimverify.1) */
 		if (conf[i].kind == DKIM_KIND_DOMAINKEYS && !dk_ok &&
 		    r->result == RES_PERMERROR)
 			continue;
