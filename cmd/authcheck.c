@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/batch.h"
 #include "common/cli.h"
 #include "common/dkim.h"
 #include "common/dmarc.h"
@@ -41,6 +42,8 @@ static char *opt_ip, *opt_helo, *opt_sender, *opt_envelope, *opt_format;
 static char *opt_authserv, *opt_time, *opt_lint;
 static const char **opt_s; /* every -s: the sender, or --lint's selectors */
 static int opt_filter;
+static char *opt_files_from;
+static int opt_null;
 
 static struct poptOption options[] = {
     {"ip", 'i', POPT_ARG_STRING, &opt_ip, 0,
@@ -68,6 +71,11 @@ static struct poptOption options[] = {
     {"lint", '\0', POPT_ARG_STRING, &opt_lint, 0,
 	"check what DOMAIN publishes: SPF, DMARC and, with -s, DKIM keys; "
 	"one finding a line", "DOMAIN"},
+    {"files-from", '\0', POPT_ARG_STRING, &opt_files_from, 0,
+	"check the files named in FILE, one a line (\"-\": stdin), after "
+	"the FILE operands", "FILE"},
+    {"null", '\0', POPT_ARG_NONE, &opt_null, 0,
+	"--files-from names end in a NUL byte, not a newline", NULL},
     CLI_DNS_OPTIONS,
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP
@@ -910,25 +918,64 @@ lint(const char *domain, const char **selectors)
 
 /* ------------------------------------------------------------- batch */
 
-static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp;
+static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp, n_err;
 static int worst_error;
 
+/* Progress on stderr, only for a person watching (a terminal): cron mails
+ * whatever a job writes, and a log is no place for carriage returns. */
+#define PROGRESS_EVERY 100 /* files between two updates */
+
+static void
+progress(bool done)
+{
+	static int tty = -1;
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (!tty || util_verbosity < 0)
+		return;
+	if (done)
+		fputs("\r\033[K", stderr);
+	else if (n_msgs % PROGRESS_EVERY == 0)
+		fprintf(stderr, "\r%lu messages...", n_msgs);
+	fflush(stderr);
+}
+
+/* The FILE operands, their directories and the --files-from names, one
+ * at a time (common/batch.h), then the summary. */
 static int
 batch(const char **files)
 {
-	size_t i;
+	struct batch *b;
+	struct batch_item it;
+	FILE *list = NULL;
 
-	for (i = 0; files[i] != NULL; i++) {
+	if (opt_files_from != NULL) {
+		if (strcmp(opt_files_from, "-") == 0)
+			list = stdin;
+		else if ((list = fopen(opt_files_from, "r")) == NULL) {
+			syserror("--files-from=%s", opt_files_from);
+			return EX_NOINPUT;
+		}
+	}
+	b = batch_new(files, list, opt_null);
+	while (batch_next(b, &it)) {
 		int fd, st;
-		if (strcmp(files[i], "-") == 0)
-			st = check_print(STDIN_FILENO, files[i]);
-		else if ((fd = open(files[i], O_RDONLY)) < 0) {
+
+		if (it.err != 0) {
+			errno = it.err;
+			syserror("%s", it.name);
+			json_error(it.name, strerror(it.err));
+			st = EX_NOINPUT;
+		} else if (it.is_stdin)
+			st = check_print(STDIN_FILENO, it.name);
+		else if ((fd = open(it.name, O_RDONLY)) < 0) {
 			int e = errno;
-			syserror("%s", files[i]);
-			json_error(files[i], strerror(e));
+			syserror("%s", it.name);
+			json_error(it.name, strerror(e));
 			st = EX_NOINPUT;
 		} else {
-			st = check_print(fd, files[i]);
+			st = check_print(fd, it.name);
 			close(fd);
 		}
 		n_msgs++;
@@ -940,15 +987,30 @@ batch(const char **files)
 			n_none++;
 		else if (st == EX_TEMPFAIL)
 			n_temp++;
-		else if (worst_error != EX_NOINPUT)
-			worst_error = st;
+		else {
+			/* unreadable or not a message: counted apart, so
+			 * that N adds up (authcheck(1) "Batch mode") */
+			n_err++;
+			if (worst_error != EX_NOINPUT)
+				worst_error = st;
+		}
+		progress(false);
 	}
+	progress(true);
+	batch_free(b);
+	if (list != NULL && list != stdin)
+		fclose(list);
 	/* JSON output stays one object a line; the count goes to stderr
-	 * with -v only. */
-	if (format != FMT_JSON)
+	 * with -v only.  N = pass + fail + none + temperror + unreadable,
+	 * the last part printed only when it is not 0. */
+	if (format != FMT_JSON) {
 		printf("\n%lu messages: DMARC %lu pass, %lu fail, %lu none, "
-		    "%lu temperror\n", n_msgs, n_pass, n_fail, n_none,
+		    "%lu temperror", n_msgs, n_pass, n_fail, n_none,
 		    n_temp);
+		if (n_err > 0)
+			printf(", %lu unreadable", n_err);
+		putchar('\n');
+	}
 	if (worst_error != 0)
 		return worst_error;
 	if (n_fail > 0)
@@ -992,7 +1054,7 @@ check_options(poptContext pc)
 			return cli_usage_error(pc,
 			    "--lint=%s: not a domain name", opt_lint);
 		if (opt_filter || opt_ip != NULL || opt_envelope != NULL ||
-		    poptPeekArg(pc) != NULL)
+		    poptPeekArg(pc) != NULL || opt_files_from != NULL)
 			return cli_usage_error(pc, "--lint takes a domain and "
 			    "-s selectors only");
 		for (size_t i = 0; opt_s != NULL && opt_s[i] != NULL; i++)
@@ -1046,9 +1108,20 @@ check_options(poptContext pc)
 		hostname[sizeof(hostname) - 1] = '\0';
 		authserv_id = hostname;
 	}
-	if (opt_filter && poptPeekArg(pc) != NULL)
+	if (opt_filter && (poptPeekArg(pc) != NULL || opt_files_from != NULL))
 		return cli_usage_error(pc, "%s", "--filter reads stdin: no "
 		    "FILE operands");
+	if (opt_null && opt_files_from == NULL)
+		return cli_usage_error(pc, "%s", "--null goes with "
+		    "--files-from");
+	if (opt_files_from != NULL && strcmp(opt_files_from, "-") == 0) {
+		const char **a = poptGetArgs(pc);
+
+		for (; a != NULL && *a != NULL; a++)
+			if (strcmp(*a, "-") == 0)
+				return cli_usage_error(pc, "%s", "--files-from=- "
+				    "and the FILE \"-\" both read stdin");
+	}
 	return CLI_RUN;
 }
 
@@ -1072,7 +1145,7 @@ run(const char **files)
 		return dns != NULL ? lint(opt_lint, opt_s) : EX_CONFIG;
 	if (opt_filter)
 		return filter();
-	if (files != NULL)
+	if (files != NULL || opt_files_from != NULL)
 		return batch(files);
 	return check_print(STDIN_FILENO, NULL);
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/batch.h"
 #include "common/cli.h"
 #include "common/dkim.h"
 #include "common/dns.h"
@@ -40,6 +41,8 @@ static int opt_filter;
 static char *opt_authserv;
 static char *opt_min_bits;
 static char *opt_time;
+static char *opt_files_from;
+static int opt_null;
 
 static struct poptOption options[] = {
     CLI_FILTER_OPTIONS(&opt_filter, "copy the message to stdout with an "
@@ -52,6 +55,11 @@ static struct poptOption options[] = {
     {"time", '\0', POPT_ARG_STRING, &opt_time, 0,
 	"verify as of this time (t= and x= checks) instead of now",
 	"UNIXTIME"},
+    {"files-from", '\0', POPT_ARG_STRING, &opt_files_from, 0,
+	"verify the files named in FILE, one a line (\"-\": stdin), after "
+	"the FILE operands", "FILE"},
+    {"null", '\0', POPT_ARG_NONE, &opt_null, 0,
+	"--files-from names end in a NUL byte, not a newline", NULL},
     CLI_DNS_OPTIONS,
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP
@@ -62,7 +70,7 @@ static const char *authserv_id;
 static struct dns_ctx *dns;
 
 /* Batch counters (DESIGN.md summary line). */
-static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp;
+static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp, n_err;
 static int worst_error; /* EX_NOINPUT or EX_DATAERR seen in batch mode */
 
 static int
@@ -296,37 +304,85 @@ count(int st)
 		n_temp++;
 		break;
 	default:
-		/* not a message, or unreadable: in N only */
+		/* not a message, or unreadable: counted apart, so
+		 * that N adds up (dkimverify(1) "Batch mode") */
+		n_err++;
 		if (worst_error != EX_NOINPUT)
 			worst_error = st;
 		break;
 	}
 }
 
+/* Progress on stderr, only for a person watching (a terminal): cron mails
+ * whatever a job writes, and a log is no place for carriage returns. */
+#define PROGRESS_EVERY 100 /* files between two updates */
+
+static void
+progress(bool done)
+{
+	static int tty = -1;
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (!tty || util_verbosity < 0)
+		return;
+	if (done)
+		fputs("\r\033[K", stderr);
+	else if (n_msgs % PROGRESS_EVERY == 0)
+		fprintf(stderr, "\r%lu messages...", n_msgs);
+	fflush(stderr);
+}
+
 static int
 batch(const char **files)
 {
-	size_t i;
+	struct batch *b;
+	struct batch_item it;
+	FILE *list = NULL;
 
-	for (i = 0; files[i] != NULL; i++) {
+	if (opt_files_from != NULL) {
+		if (strcmp(opt_files_from, "-") == 0)
+			list = stdin;
+		else if ((list = fopen(opt_files_from, "r")) == NULL) {
+			syserror("--files-from=%s", opt_files_from);
+			return EX_NOINPUT;
+		}
+	}
+	b = batch_new(files, list, opt_null);
+	while (batch_next(b, &it)) {
 		int fd, st;
 
 		/* DESIGN.md: the DNS budget is per message. */
 		if (dns != NULL)
 			dns_budget_start(dns);
-		if (strcmp(files[i], "-") == 0)
-			st = verify_print(STDIN_FILENO, files[i]);
-		else if ((fd = open(files[i], O_RDONLY)) < 0) {
-			syserror("%s", files[i]);
+		if (it.err != 0) {
+			errno = it.err;
+			syserror("%s", it.name);
+			st = EX_NOINPUT;
+		} else if (it.is_stdin)
+			st = verify_print(STDIN_FILENO, it.name);
+		else if ((fd = open(it.name, O_RDONLY)) < 0) {
+			syserror("%s", it.name);
 			st = EX_NOINPUT;
 		} else {
-			st = verify_print(fd, files[i]);
+			st = verify_print(fd, it.name);
 			close(fd);
 		}
 		count(st);
+		progress(false);
 	}
-	printf("%lu messages: %lu pass, %lu fail, %lu none, %lu temperror\n",
+	progress(true);
+	batch_free(b);
+	if (list != NULL && list != stdin)
+		fclose(list);
+	/* N = pass + fail + none + temperror + unreadable; the last part is
+	 * printed only when it is not 0, so the line is DESIGN.md's when
+	 * every file was a message. */
+	printf("%lu messages: %lu pass, %lu fail, %lu none, %lu temperror",
 	    n_msgs, n_pass, n_fail, n_none, n_temp);
+	if (n_err > 0)
+		printf(", %lu unreadable", n_err);
+	putchar('\n');
 	/* Worst first: an unreadable file, a non-message, then the
 	 * verdicts (DESIGN.md exit status; see dkimverify(1)). */
 	if (worst_error != 0)
@@ -376,9 +432,20 @@ check_options(poptContext pc)
 		host[sizeof(host) - 1] = '\0';
 		authserv_id = host;
 	}
-	if (opt_filter && poptPeekArg(pc) != NULL)
+	if (opt_filter && (poptPeekArg(pc) != NULL || opt_files_from != NULL))
 		return cli_usage_error(pc, "%s", "--filter reads stdin: no "
 		    "FILE operands");
+	if (opt_null && opt_files_from == NULL)
+		return cli_usage_error(pc, "%s", "--null goes with "
+		    "--files-from");
+	if (opt_files_from != NULL && strcmp(opt_files_from, "-") == 0) {
+		const char **a = poptGetArgs(pc);
+
+		for (; a != NULL && *a != NULL; a++)
+			if (strcmp(*a, "-") == 0)
+				return cli_usage_error(pc, "%s", "--files-from=- "
+				    "and the FILE \"-\" both read stdin");
+	}
 	return CLI_RUN;
 }
 
@@ -400,7 +467,7 @@ run(const char **files)
 	}
 	if (opt_filter)
 		status = filter();
-	else if (files != NULL)
+	else if (files != NULL || opt_files_from != NULL)
 		status = batch(files);
 	else
 		status = verify_print(STDIN_FILENO, NULL);
