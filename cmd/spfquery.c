@@ -28,6 +28,7 @@
 static char *opt_ip, *opt_sender, *opt_helo, *opt_receiver, *opt_scope;
 static char *opt_authserv, *opt_lint, *opt_defexp, *opt_max_void;
 static char *opt_identity, *opt_pra;
+static char *opt_file; /* --file: libspf2's batch form, see file_queries() */
 static int opt_sender_id, opt_filter, opt_trace;
 
 /* libspf2's spfquery spells some options with one dash (-ip=, -sender=,
@@ -63,12 +64,16 @@ static struct poptOption options[] = {
      "explanation for fail when the domain gives none", "TEXT"},
     {"max-void-lookups", '\0', POPT_ARG_STRING, &opt_max_void, 0,
      "void lookups allowed (default 2; 0: no limit)", "N"},
+    {"file", 'f', POPT_ARG_STRING, &opt_file, 0,
+     "one query a line of FILE (\"-\": stdin): IP SENDER [HELO [RCPT]]",
+     "FILE"},
     {"ip", '\0', POPT_ARG_STRING | LIBSPF2, &opt_ip, 0, NULL, NULL},
     {"sender", '\0', POPT_ARG_STRING | LIBSPF2, &opt_sender, 0, NULL, NULL},
     {"helo", '\0', POPT_ARG_STRING | LIBSPF2, &opt_helo, 0, NULL, NULL},
     {"default-explanation", '\0', POPT_ARG_STRING | LIBSPF2, &opt_defexp, 0,
      NULL, NULL},
     {"name", '\0', POPT_ARG_STRING | LIBSPF2, &opt_receiver, 0, NULL, NULL},
+    {"file", '\0', POPT_ARG_STRING | LIBSPF2, &opt_file, 0, NULL, NULL},
     {"ip-address", '\0', POPT_ARG_STRING | MAILSPF, &opt_ip, 0, NULL, NULL},
     {"identity", '\0', POPT_ARG_STRING | MAILSPF, &opt_identity, 0, NULL, NULL},
     {"id", '\0', POPT_ARG_STRING | MAILSPF, &opt_identity, 0, NULL, NULL},
@@ -367,6 +372,139 @@ is_ip(const char *s)
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
+/* --file (libspf2's batch form, spfquery.libspf2(1)): one query a line,
+ * "IP SENDER [HELO [RCPT]]" separated by spaces or tabs.  A line is at
+ * most an address (45 bytes), a reverse-path (256 octets, RFC 5321
+ * 4.5.3.1.3), a HELO domain (255, RFC 1035 2.3.4) and a forward-path
+ * (256) with separators: FILE_LINE_MAX is generous and bounds memory;
+ * a longer line is reported and skipped. */
+#define FILE_LINE_MAX 2048
+
+/* Read one line of f into buf (NUL-terminated, without its newline).
+ * Returns its length, -1 at the end, or -2 when it was too long (the
+ * rest of it is skipped). */
+static long
+file_line(FILE *f, char *buf, size_t size)
+{
+	size_t len = 0;
+	bool toolong = false;
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (len + 1 < size)
+			buf[len++] = (char)c;
+		else
+			toolong = true;
+	}
+	buf[len] = '\0';
+	if (c == EOF && len == 0 && !toolong)
+		return -1;
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	return toolong ? -2 : (long)len;
+}
+
+/* One query line: fill req's ip, sender and helo from its fields (they
+ * point into line) and run it.  Returns the query's exit status, or
+ * EX_DATAERR for a line that is not a query. */
+static int
+file_query(struct dns_ctx *dns, struct spf_request *req, char *line,
+    const char *where)
+{
+	char *f[5], *save = NULL, *tok;
+	size_t n = 0;
+
+	for (tok = strtok_r(line, " \t", &save); tok != NULL && n < 5;
+	     tok = strtok_r(NULL, " \t", &save))
+		f[n++] = tok;
+	if (n < 2 || n > 4) {
+		error("%s: not \"IP SENDER [HELO [RCPT]]\"", where);
+		return EX_DATAERR;
+	}
+	if (!is_ip(f[0])) {
+		error("%s: not an IPv4 or IPv6 address: %s", where, f[0]);
+		return EX_DATAERR;
+	}
+	req->ip = f[0];
+	/* "<>" is the null reverse-path (RFC 5321 4.5.5): the check is
+	 * then of postmaster@HELO (RFC 7208 2.4), as with -s "" */
+	req->sender = strcmp(f[1], "<>") == 0 ? "" : f[1];
+	req->helo = n >= 3 ? f[2] : NULL;
+	/* f[3], RCPT, is libspf2's for its secondary-MX whitelist, which
+	 * RFC 7208 has no part of: accepted and not used */
+	dns_budget_start(dns);
+	return query(dns, req);
+}
+
+/* --file: the queries of opt_file in order, each printed as one query is
+ * (three lines); lines starting with '#' and empty lines are skipped.
+ * The exit status is that of the last query, as libspf2's spfquery
+ * does (a malformed line counts as a query with status 65). */
+static int
+file_queries(struct dns_ctx *dns, struct spf_request *req)
+{
+	char line[FILE_LINE_MAX + 1], where[64];
+	unsigned long lineno = 0;
+	FILE *f;
+	long len;
+	int ret = 0;
+
+	if (strcmp(opt_file, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(opt_file, "r")) == NULL) {
+		syserror("--file=%s", opt_file);
+		return EX_NOINPUT;
+	}
+	while ((len = file_line(f, line, sizeof(line))) != -1) {
+		char *p = line;
+
+		lineno++;
+		snprintf(where, sizeof(where), "line %lu", lineno);
+		if (len == -2) {
+			error("%s: longer than %d bytes", where,
+			    FILE_LINE_MAX);
+			ret = EX_DATAERR;
+			continue;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		ret = file_query(dns, req, p, where);
+		if (ret == EX_IOERR)
+			break;
+	}
+	if (ferror(f)) {
+		syserror("--file=%s", opt_file);
+		ret = EX_NOINPUT;
+	}
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+/* --file replaces the data options (as in libspf2: "The --file option
+ * conflicts with all the other data options").  Returns CLI_RUN or
+ * EX_USAGE. */
+static int
+check_file_options(poptContext pc, const struct spf_request *req)
+{
+	if (opt_ip != NULL || opt_sender != NULL || opt_helo != NULL ||
+	    opt_identity != NULL || opt_pra != NULL)
+		return cli_usage_error(pc, "%s", "--file: the queries come "
+		    "from the file, not from -i, -s or -H");
+	if (opt_filter || opt_lint != NULL)
+		return cli_usage_error(pc, "%s", "--file: not with --filter "
+		    "or --lint");
+	if (req->scope != SPF_SCOPE_MFROM)
+		return cli_usage_error(pc, "%s", "--file: MAIL FROM checks "
+		    "only (no --scope)");
+	if (opt_authserv != NULL)
+		return cli_usage_error(pc, "%s", "-A/--authserv-id needs "
+		    "--filter");
+	return CLI_RUN;
+}
+
 /* The identity to check, from --scope, --sender, --pra, --identity and
  * Mail::SPF's spellings of them (spfquery(1) OPTIONS).  Sets req->scope
  * and req->sender_id; opt_sender and opt_helo hold the identity.
@@ -491,7 +629,8 @@ check_options(poptContext pc, struct spf_request *req)
 	memset(req, 0, sizeof(*req));
 	if ((st = check_scope(req)) != CLI_RUN ||
 	    (st = check_max_void(req)) != CLI_RUN ||
-	    (st = check_query_options(pc, req)) != CLI_RUN)
+	    (st = opt_file != NULL ? check_file_options(pc, req) :
+	     check_query_options(pc, req)) != CLI_RUN)
 		return st;
 	req->default_explanation = opt_defexp;
 	if (opt_trace) {
@@ -530,6 +669,8 @@ run(struct spf_request *req)
 		ret = lint(dns, req);
 	else if (opt_filter)
 		ret = filter(dns, req);
+	else if (opt_file != NULL)
+		ret = file_queries(dns, req);
 	else
 		ret = query(dns, req);
 	dns_free(dns);
