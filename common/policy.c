@@ -262,6 +262,13 @@ policy_decide(struct dns_ctx *dns, const struct policy_conf *conf,
 		if (cache->key != NULL && strcmp(cache->key, key) == 0) {
 			free(key);
 			*log = xstrdup("same message as before: cached");
+			/* Postfix adds a PREPEND's field once per RCPT that
+			 * answers it: one Received-SPF per message, so the
+			 * later recipients get no opinion, as in
+			 * postfix-policyd-spf-python.  A reject or defer
+			 * applies to each recipient. */
+			if (strncmp(cache->action, "PREPEND ", 8) == 0)
+				return xstrdup("DUNNO");
 			return xstrdup(cache->action);
 		}
 	}

@@ -92,7 +92,8 @@ struct policy_conf {
 };
 
 /* The last message's decision: several RCPTs of one message (one
- * "instance") are checked once. */
+ * "instance") are checked once; the later ones get the same reject or
+ * defer, or DUNNO after a PREPEND (one Received-SPF per message). */
 struct policy_cache {
 	char *key;    /* instance, client, HELO, sender; NULL: empty */
 	char *action;

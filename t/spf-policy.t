@@ -96,6 +96,12 @@ ok "three RCPTs of one message: one check ($n3 check_host, one RCPT $n1)" \
     test "$n1" -ge 1 -a "$n3" = "$n1"
 policy --trace < "$T/two"; n2=$(grep -c 'trace: check_host(' "$T/err")
 is $((2 * n1)) "$n2" "two messages (two instances): two checks"
+# A PREPEND is answered once per message: Postfix adds the field of
+# every RCPT's PREPEND (t/spf-policy-postfix.t saw two Received-SPF).
+req RCPT 192.0.2.1 mx.policy.example a@policy.example k3 > "$T/one"
+{ cat "$T/one" "$T/one"; } | policy
+like '^action=PREPEND Received-SPF: pass ' "$(reply 1)" "pass, first RCPT: PREPEND"
+is "action=DUNNO" "$(reply 2)" "pass, second RCPT of the message: DUNNO (one Received-SPF)"
 
 # Hostile requests: DUNNO and a line on stderr, and the next request is
 # still answered right.
