@@ -440,9 +440,13 @@ check_policy_options(void)
 		}
 		c->reject_permerror = true;
 	}
-	if (opt_filter || opt_lint != NULL || opt_ip != NULL) {
-		error("--policy: takes no --filter, --lint or --ip (the "
-		      "requests give the client)");
+	/* The requests give the client, sender and HELO name: options
+	 * for them would be silently ignored. */
+	if (opt_filter || opt_lint != NULL || opt_ip != NULL ||
+	    opt_sender != NULL || opt_helo != NULL || opt_scope != NULL ||
+	    opt_identity != NULL || opt_pra != NULL || opt_authserv != NULL) {
+		error("--policy: takes no --filter, --lint, -A, -i, -s, -H "
+		      "or --scope (the requests give the client)");
 		return EX_USAGE;
 	}
 	c->helo_first = opt_policy_helo;

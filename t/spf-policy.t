@@ -154,5 +154,7 @@ is 0 "$st" "empty input: exit 0"
 # Usage errors.
 run_status 64 "--policy with --ip: usage error" "$BIN/spfquery" --policy -i 192.0.2.1
 run_status 64 "--policy-reject=bogus: usage error" "$BIN/spfquery" --policy --policy-reject=bogus
+run_status 64 "--policy with -s: usage error (the requests give it)" "$BIN/spfquery" --policy -s a@policy.example
+run_status 64 "--policy with --filter: usage error" "$BIN/spfquery" --policy --filter
 
 done_testing
