@@ -9,18 +9,22 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "common/addr.h"
 #include "common/cli.h"
 #include "common/dns.h"
 #include "common/msg.h"
+#include "common/policy.h"
 #include "common/result.h"
 #include "common/spf.h"
 #include "common/util.h"
@@ -30,6 +34,8 @@ static char *opt_authserv, *opt_lint, *opt_defexp, *opt_max_void;
 static char *opt_identity, *opt_pra;
 static char *opt_file; /* --file: libspf2's batch form, see file_queries() */
 static int opt_sender_id, opt_filter, opt_trace;
+static int opt_policy, opt_policy_helo;
+static char *opt_policy_reject, *opt_policy_temperror, *opt_policy_permerror;
 
 /* libspf2's spfquery spells some options with one dash (-ip=, -sender=,
  * -helo=, -default-explanation=): hidden copies with POPT_ARGFLAG_ONEDASH
@@ -60,6 +66,17 @@ static struct poptOption options[] = {
      "check the SPF record DOMAIN publishes", "DOMAIN"},
     {"trace", '\0', POPT_ARG_NONE, &opt_trace, 0,
      "show each term, DNS query and counter on stderr", NULL},
+    {"policy", '\0', POPT_ARG_NONE, &opt_policy, 0,
+     "serve Postfix's policy delegation protocol on stdin/stdout", NULL},
+    {"policy-reject", '\0', POPT_ARG_STRING, &opt_policy_reject, 0,
+     "with --policy, reject: fail (default), softfail (and fail) or none",
+     "WHAT"},
+    {"policy-temperror", '\0', POPT_ARG_STRING, &opt_policy_temperror, 0,
+     "with --policy, temperror: defer (default) or prepend", "ACTION"},
+    {"policy-permerror", '\0', POPT_ARG_STRING, &opt_policy_permerror, 0,
+     "with --policy, permerror: prepend (default) or reject", "ACTION"},
+    {"policy-helo", '\0', POPT_ARG_NONE, &opt_policy_helo, 0,
+     "with --policy, check the HELO name first", NULL},
     {"default-explanation", '\0', POPT_ARG_STRING, &opt_defexp, 0,
      "explanation for fail when the domain gives none", "TEXT"},
     {"max-void-lookups", '\0', POPT_ARG_STRING, &opt_max_void, 0,
@@ -338,6 +355,175 @@ query(struct dns_ctx *dns, struct spf_request *req)
 		syserror("writing the result");
 		return EX_IOERR;
 	}
+	return ret;
+}
+
+static struct policy_conf policy_conf;
+/* --policy under spawn(8): log through syslog (see policy_log_setup). */
+static bool policy_syslog;
+
+/* spawn(8) connects the command's standard input, output AND error to
+ * the socket: a diagnostic on stderr would reach Postfix as a line of
+ * the reply and break the protocol.  When stderr is the same file as
+ * stdout (and no terminal), log through syslog(3) (facility mail, as
+ * Postfix) and point stderr at /dev/null for any other message. */
+static void
+policy_log_setup(void)
+{
+	struct stat o, e;
+	int fd;
+
+	if (fstat(STDOUT_FILENO, &o) != 0 || fstat(STDERR_FILENO, &e) != 0 ||
+	    o.st_dev != e.st_dev || o.st_ino != e.st_ino ||
+	    isatty(STDERR_FILENO))
+		return;
+	openlog("spfquery", LOG_PID, LOG_MAIL);
+	policy_syslog = true;
+	fd = open("/dev/null", O_WRONLY);
+	if (fd >= 0 && fd != STDERR_FILENO) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+}
+
+/* One log line of the policy service: warn (a malformed request) or
+ * debug (-v: each result). */
+static void
+policy_log(bool warning, const char *line)
+{
+	char *safe;
+
+	if (!policy_syslog) {
+		if (warning)
+			warn("%s", line);
+		else
+			debug("%s", line);
+		return;
+	}
+	if (util_verbosity < (warning ? 0 : 1))
+		return;
+	safe = util_escape_str(line);
+	syslog(warning ? LOG_WARNING : LOG_INFO, "%s", safe);
+	free(safe);
+}
+
+/* --policy's options into policy_conf.  Returns CLI_RUN or EX_USAGE. */
+
+static int
+check_policy_options(void)
+{
+	struct policy_conf *c = &policy_conf;
+
+	memset(c, 0, sizeof(*c));
+	c->defer_temperror = true;
+	if (opt_policy_reject == NULL || strcmp(opt_policy_reject, "fail") == 0)
+		c->reject = POLICY_REJECT_FAIL;
+	else if (strcmp(opt_policy_reject, "softfail") == 0)
+		c->reject = POLICY_REJECT_SOFTFAIL;
+	else if (strcmp(opt_policy_reject, "none") == 0)
+		c->reject = POLICY_REJECT_NONE;
+	else {
+		error("--policy-reject: not fail, softfail or none: %s",
+		      opt_policy_reject);
+		return EX_USAGE;
+	}
+	if (opt_policy_temperror != NULL &&
+	    strcmp(opt_policy_temperror, "defer") != 0) {
+		if (strcmp(opt_policy_temperror, "prepend") != 0) {
+			error("--policy-temperror: not defer or prepend: %s",
+			      opt_policy_temperror);
+			return EX_USAGE;
+		}
+		c->defer_temperror = false;
+	}
+	if (opt_policy_permerror != NULL &&
+	    strcmp(opt_policy_permerror, "prepend") != 0) {
+		if (strcmp(opt_policy_permerror, "reject") != 0) {
+			error("--policy-permerror: not prepend or reject: %s",
+			      opt_policy_permerror);
+			return EX_USAGE;
+		}
+		c->reject_permerror = true;
+	}
+	/* The requests give the client, sender and HELO name: options
+	 * for them would be silently ignored. */
+	if (opt_filter || opt_lint != NULL || opt_ip != NULL ||
+	    opt_sender != NULL || opt_helo != NULL || opt_scope != NULL ||
+	    opt_identity != NULL || opt_pra != NULL || opt_authserv != NULL) {
+		error("--policy: takes no --filter, --lint, -A, -i, -s, -H "
+		      "or --scope (the requests give the client)");
+		return EX_USAGE;
+	}
+	c->helo_first = opt_policy_helo;
+	c->receiver = opt_receiver;
+	c->default_explanation = opt_defexp;
+	if (opt_trace)
+		c->trace = trace_line;
+	policy_log_setup();
+	return CLI_RUN;
+}
+
+/* Read one line of at most POLICY_LINE_MAX octets into buf (the rest of
+ * a longer line is read and dropped, *toolong set).  Returns the length,
+ * or -1 at end of input before any byte. */
+static long
+policy_read_line(char *buf, size_t size, bool *toolong)
+{
+	size_t n = 0;
+	int ch;
+
+	*toolong = false;
+	while ((ch = getchar()) != EOF && ch != '\n') {
+		if (n < size)
+			buf[n++] = (char)ch;
+		else
+			*toolong = true;
+	}
+	if (ch == EOF && n == 0 && !*toolong)
+		return -1;
+	return (long)n;
+}
+
+/* --policy: Postfix's policy delegation protocol (SMTPD_POLICY_README),
+ * one request after another until end of input (then exit 0: spawn(8)
+ * closes the pipe when the smtpd goes away). */
+static int
+policy_serve(struct dns_ctx *dns)
+{
+	static char line[POLICY_LINE_MAX + 1];
+	struct policy_req r;
+	struct policy_cache cache = {NULL, NULL};
+	char *action, *log;
+	bool toolong;
+	long n;
+	int ret = 0;
+
+	policy_req_init(&r);
+	for (;;) {
+		n = policy_read_line(line, sizeof(line), &toolong);
+		if (n < 0)
+			break; /* end of input: a partial request is dropped */
+		if (toolong) {
+			policy_req_fail(&r, "attribute line too long");
+			continue;
+		}
+		if (policy_req_line(&r, line, (size_t)n) == 0)
+			continue;
+		action = policy_decide(dns, &policy_conf, &r, &cache, &log);
+		if (log != NULL)
+			policy_log(strncmp(log, "DUNNO", 5) == 0, log);
+		printf("action=%s\n\n", action);
+		free(action);
+		free(log);
+		policy_req_clear(&r);
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			syserror("writing the policy reply");
+			ret = EX_IOERR;
+			break;
+		}
+	}
+	policy_req_clear(&r);
+	policy_cache_clear(&cache);
 	return ret;
 }
 
@@ -627,6 +813,8 @@ check_options(poptContext pc, struct spf_request *req)
 		return EX_USAGE;
 	}
 	memset(req, 0, sizeof(*req));
+	if (opt_policy)
+		return check_policy_options();
 	if ((st = check_scope(req)) != CLI_RUN ||
 	    (st = check_max_void(req)) != CLI_RUN ||
 	    (st = opt_file != NULL ? check_file_options(pc, req) :
@@ -665,7 +853,9 @@ run(struct spf_request *req)
 	}
 	if (opt_trace)
 		dns_set_trace(dns, trace_line, NULL);
-	if (opt_lint != NULL)
+	if (opt_policy)
+		ret = policy_serve(dns);
+	else if (opt_lint != NULL)
 		ret = lint(dns, req);
 	else if (opt_filter)
 		ret = filter(dns, req);
