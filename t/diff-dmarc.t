@@ -1,8 +1,10 @@
 # DMARC (RFC 9989) differential: authcheck against mailauth (npm), the
-# peer NOTES.md of ../shared/testsuites/dmarc names, on 32 cases of one DNS
-# world (t/diff-dmarc.py): Appendix B.4's tree walks, psd=y|n, p/sp/np,
-# t=y, invalid p with and without rua, several records, strict and relaxed
-# alignment, the null sender.  Each case compares the DKIM results, the
+# peer NOTES.md of ../shared/testsuites/dmarc names, on 39 cases of one DNS
+# world (t/diff-dmarc.py): Appendix B.4's tree walks and the 7-label jump
+# of the Tree Walk (4.10), psd=y|n, p/sp/np, t=y (on p and on sp),
+# invalid p with and without rua, several records, strict and relaxed
+# alignment of SPF and DKIM (From a subdomain of d=, MAIL FROM deeper than
+# From), the null sender.  Each case compares the DKIM results, the
 # DMARC result and policy.dmarc.
 #
 # With MAILAUTH set to the command (e.g.
