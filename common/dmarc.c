@@ -876,8 +876,22 @@ dmarc_check(struct dns_ctx *dns, const struct dmarc_input *in,
 		out->spf_aligned = r == 1;
 		temp |= r < 0;
 	}
+	/* 5.3.6: when a DNS query DMARC validation needs does not complete
+	 * (an SPF or DKIM temperror for an identifier that would be aligned,
+	 * or whose alignment is unknown), the message "cannot be considered
+	 * to pass or fail": temperror, so that a receiver defers it (B.3.1:
+	 * a 4xy reply) rather than applies the policy. */
+	if (in->spf_domain != NULL && in->spf_result == RES_TEMPERROR)
+		temp |= aligned(dns, &ws, out->author, in->spf_domain,
+		    out->aspf_strict) != 0;
 	for (i = 0; i < in->ndkim; i++) {
 		int r;
+		if (in->dkim_results[i] == RES_TEMPERROR &&
+		    in->dkim_domains[i] != NULL) {
+			temp |= aligned(dns, &ws, out->author,
+			    in->dkim_domains[i], out->adkim_strict) != 0;
+			continue;
+		}
 		if (in->dkim_results[i] != RES_PASS ||
 		    in->dkim_domains[i] == NULL)
 			continue;
@@ -893,8 +907,9 @@ dmarc_check(struct dns_ctx *dns, const struct dmarc_input *in,
 		out->result = RES_PASS;
 	else if (temp) {
 		out->result = RES_TEMPERROR;
-		out->reason = xstrdup("alignment unknown: temporary DNS error "
-		    "in a DNS Tree Walk");
+		out->reason = xstrdup("no aligned pass, and an aligned "
+		    "identifier or the alignment unknown: temporary DNS error "
+		    "(RFC 9989 5.3.6)");
 	} else {
 		out->result = RES_FAIL;
 		out->reason = xstrdup("no aligned identifier with an SPF or "

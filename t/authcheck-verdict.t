@@ -39,7 +39,8 @@ EOF
 	cat "$T/sel.txt"
 } >"$T/zone"
 dnsd_start --zone "$T/zone" --servfail _dmarc.broken.example \
-	--servfail 77.2.0.192.in-addr.arpa --log "$T/dns.log"
+	--servfail 77.2.0.192.in-addr.arpa --servfail gone._domainkey.example.com \
+	--log "$T/dns.log"
 
 AC="$BIN/authcheck $NS --dns-timeout=2"
 ENV="--ip=192.0.2.11 --helo=mail.example.com --sender=alice@example.com"
@@ -135,6 +136,19 @@ printf 'From: x@broken.example\nSubject: t\n\nbody\n' >"$T/broken.eml"
 run_status 75 "SERVFAIL on _dmarc: exit 75" $AC --ip=192.0.2.11 \
 	--sender=x@broken.example <"$T/broken.eml"
 is "DMARC check: temperror" "$(line DMARC)" "SERVFAIL on _dmarc: temperror"
+# a DKIM key that does not answer: aligned, the verdict is unknown (RFC
+# 9989 5.3.6: neither pass nor fail, the policy not applied); not aligned,
+# DMARC fails as it would without the signature
+mkmsg alice@example.com "$T/gone.eml" gone
+run_status 75 "aligned DKIM temperror, no pass: exit 75" $AC --ip=192.0.2.99 \
+	--sender=alice@example.com <"$T/gone.eml"
+is "DMARC check: temperror" "$(line DMARC)" "aligned DKIM temperror, no pass: DMARC temperror (RFC 9989 5.3.6)"
+mkmsg x@other.example "$T/gone2.eml" gone
+run_status 1 "unaligned DKIM temperror: exit 1" $AC --ip=192.0.2.99 \
+	--sender=x@other.example <"$T/gone2.eml"
+is "DMARC check: fail" "$(line DMARC)" "unaligned DKIM temperror: DMARC fail"
+run_status 0 "aligned DKIM temperror, SPF aligned pass: exit 0" $AC $ENV <"$T/gone.eml"
+is "DMARC check: pass" "$(line DMARC)" "aligned DKIM temperror, SPF aligned pass: DMARC pass"
 printf 'From: x@example.net\nSubject: t\n\nbody\n' >"$T/nodmarc.eml"
 run_status 2 "no DMARC record: exit 2" $AC --ip=192.0.2.11 <"$T/nodmarc.eml"
 is "DMARC check: none" "$(line DMARC)" "no DMARC record: none"

@@ -1,8 +1,11 @@
-# guides.t: the recipes of docs/guides/procmail.md (procmail and maildrop)
-# and the verify script of docs/guides/postfix.md, taken from the guides
-# as they are and run on loopback DNS: whatever a filter's exit status, no
-# forged Authentication-Results is delivered and no message is lost
-# (DESIGN.md "Nothing is lost"; RFC 8601 section 5).
+# guides.t: the recipes of docs/guides/procmail.md (procmail and maildrop,
+# with authcheck and with dkimverify alone) and the two verify scripts of
+# docs/guides/postfix.md (authcheck; the dkimverify | spfquery | pra
+# chain), taken from the guides as they are and run on loopback DNS:
+# whatever a filter's exit status, no forged Authentication-Results is
+# delivered and no message is lost (DESIGN.md "Nothing is lost"; RFC 8601
+# section 5); a DMARC fail is filed where the guide says, and a DNS
+# timeout deferred (75) as the guide says.
 . "${SOURCE:-t}/lib.sh"
 plan_lazy
 
@@ -20,11 +23,15 @@ block() {
 		inblk { print }' "$1"
 }
 
-dnsd_start --zone "$VECTORS/dkim/zone.txt" --timeout to._domainkey.$D
+# football.example.com asks DMARC reject; slow.example.com's DMARC record
+# never answers.
+echo "_dmarc.$D. IN TXT \"v=DMARC1; p=reject\"" > "$T/dmarc.zone"
+dnsd_start --zone "$VECTORS/dkim/zone.txt" --zone "$T/dmarc.zone" \
+	--timeout to._domainkey.$D --timeout _dmarc.slow.example.com
 
 # The programs as the recipes call them, on loopback DNS.
 mkdir -p "$T/bin" "$T/home"
-for p in dkimverify spfquery pra; do
+for p in dkimverify spfquery pra authcheck; do
 	printf '#!/bin/sh\nexec "%s" %s --dns-timeout=1 "$@"\n' "$BIN/$p" "$NS" > "$T/bin/$p"
 	chmod +x "$T/bin/$p"
 done
@@ -44,16 +51,33 @@ printf "Received: from x by y; Thu, 1 Jan 2026 00:00:00 +0000\nno colon here\n$F
 # 10,001 header fields (65), with a forged pass
 { awk 'BEGIN { for (i = 0; i < 10001; i++) printf "X-N: %d\n", i }'; echo "$FORGED"; printf "$body"; } > "$T/m.big"
 
+# The same for authcheck, with the Return-Path and topmost Received field
+# our own server would have written (procmail and maildrop recipes read
+# the envelope from them).
+AFORGED="Authentication-Results: $ID; dmarc=pass header.from=$D"
+RCVD="Return-Path: <joe@$D>\nReceived: from mail.$D (mail.$D [192.0.2.1])\n\tby $ID with ESMTP; Thu, 1 Jan 2026 00:00:00 +0000\n"
+{ printf "$RCVD"; cat "$T/m.good"; } > "$T/a.good"
+# forged DMARC pass, no signature: DMARC fail (football.example.com: p=reject)
+printf "$RCVD$AFORGED\n$body" > "$T/a.forged"
+printf "$RCVD""no colon here\n$AFORGED\n$body" > "$T/a.nocolon"
+# the DMARC record does not answer: dmarc=temperror
+printf "$RCVD$AFORGED\n$body" | sed "s/@$D>/@slow.example.com>/" > "$T/a.slow"
+# a DKIM key that does not answer: dkim=temperror
+{ printf "$RCVD"; cat "$T/m.timeout"; } | sed "s/^$FORGED\$/$AFORGED/" > "$T/a.keyto"
+{ awk 'BEGIN { for (i = 0; i < 10001; i++) printf "X-N: %d\n", i }'; echo "$AFORGED"; printf "$body"; } > "$T/a.big"
+grep -v "^$AFORGED\$" "$T/a.big" > "$T/a.big.want"
+
 # forged_in FILE: the number of header lines (up to the first empty line)
 # claiming $ID with dkim=pass for another domain than the real signer's.
 claims() { sed '/^$/q' "$1" | grep -c "^Authentication-Results: $ID;"; }
+dmarcpass() { sed '/^$/q' "$1" | tr -d '\n' | grep -c "Authentication-Results: $ID;.*dmarc=pass"; }
 passes() { sed '/^$/q' "$1" | tr -d '\n' | grep -c "Authentication-Results: $ID;[^;]*dkim=pass"; }
 
 # --- procmail
 if ! command -v procmail >/dev/null 2>&1; then
 	if [ "${CI:-}" = true ]; then _tap_result 1 "procmail is installed (.ci/packages)"; else skip "procmail not installed"; fi
 else
-	block "$G/procmail.md" procmail > "$T/recipe"
+	block "$G/procmail.md" "procmail, DKIM only" | sed "s|/usr/local/bin/|$T/bin/|g" > "$T/recipe"
 	ok "procmail.md has a procmail recipe" grep -q 'dkimverify --filter -A' "$T/recipe"
 	pm() { # MESSAGE: run the recipe; $T/pm holds the maildir
 		rm -rf "$T/pm"; mkdir -p "$T/pm"
@@ -63,7 +87,7 @@ else
 			echo "MAILDIR=$T/pm"
 			echo "DEFAULT=$T/pm/inbox/"
 			echo "LOGFILE=$T/pm/log"
-			cat "$T/recipe"
+			cat "${2:-$T/recipe}"
 		} > "$T/pmrc"
 		procmail -m "$T/pmrc" < "$1"
 	}
@@ -96,11 +120,11 @@ fi
 if ! command -v maildrop >/dev/null 2>&1; then
 	if [ "${CI:-}" = true ]; then _tap_result 1 "maildrop is installed (.ci/packages)"; else skip "maildrop not installed"; fi
 else
-	block "$G/procmail.md" maildrop > "$T/mdrecipe"
+	block "$G/procmail.md" "maildrop, DKIM only" | sed "s|/usr/local/bin/|$T/bin/|g" > "$T/mdrecipe"
 	ok "procmail.md has a maildrop recipe" grep -q 'xfilter' "$T/mdrecipe"
 	md() { # MESSAGE
 		rm -rf "$T/home/Maildir"
-		for d in "" .signed .unverified; do
+		for d in "" .signed .unverified .dmarc-failed; do
 			mkdir -p "$T/home/Maildir/$d/new" "$T/home/Maildir/$d/cur" "$T/home/Maildir/$d/tmp"
 		done
 		# maildrop takes HOME from the password file: set it here.
@@ -108,7 +132,7 @@ else
 			echo "HOME=\"$T/home\""
 			echo "DEFAULT=\"$T/home/Maildir/\""
 			echo "PATH=\"$T/bin:/usr/bin:/bin\""
-			cat "$T/mdrecipe"
+			cat "${2:-$T/mdrecipe}"
 		} > "$T/mdrc"
 		chmod 600 "$T/mdrc"
 		maildrop "$T/mdrc" < "$1"
@@ -133,7 +157,7 @@ else
 fi
 
 # --- postfix.md's verify script
-block "$G/postfix.md" "Verifying incoming mail" |
+block "$G/postfix.md" "Verifying with the single-check programs" |
 	sed -e "s|/usr/local/bin/|$T/bin/|g" -e "s|/usr/sbin/sendmail|$T/bin/sendmail|" > "$T/verify"
 ok "postfix.md has the verify script" grep -q 'stage ' "$T/verify"
 pf() { rm -f "$T/sent"; sh "$T/verify" 192.0.2.1 mx.example.net joe@football.example.com you@example.net < "$1"; }
@@ -151,5 +175,80 @@ pf "$T/m.big"; is 0 $? "postfix: 10,001 fields: exit 0 (delivered)"
 is 0 "$(claims "$T/sent")" "... with no field claiming $ID"
 grep -v "^$FORGED\$" "$T/m.big" > "$T/m.big.want"
 same_file "$T/m.big.want" "$T/sent" "... every other byte kept"
+
+# --- authcheck in procmail.md: the "procmail" and "maildrop" recipes
+if command -v procmail >/dev/null 2>&1; then
+	block "$G/procmail.md" procmail | sed "s|/usr/local/bin/|$T/bin/|g" > "$T/arecipe"
+	ok "procmail.md's procmail recipe runs authcheck --filter -A" grep -q 'authcheck --filter .*-A' "$T/arecipe"
+	pm "$T/a.good" "$T/arecipe"; is 0 $? "procmail+authcheck: a signed message: exit 0"
+	f=$(delivered inbox); ok "... delivered to the inbox" test -n "$f"
+	[ -n "$f" ] && is 1 "$(dmarcpass "$f")" "... with authcheck's dmarc=pass"
+	[ -n "$f" ] && is 1 "$(claims "$f")" "... in its one field claiming $ID"
+	for m in forged nocolon; do
+		pm "$T/a.$m" "$T/arecipe"; is 0 $? "procmail+authcheck: forged pass ($m): exit 0"
+		f=$(find "$T/pm" -type f ! -name log | head -1)
+		ok "... delivered" test -n "$f"
+		[ -n "$f" ] && is 0 "$(dmarcpass "$f")" "... with no dmarc=pass claiming $ID"
+		[ -n "$f" ] && is 1 "$(claims "$f")" "... and only authcheck's own field"
+	done
+	pm "$T/a.forged" "$T/arecipe"
+	ok "procmail+authcheck: DMARC fail filed in dmarc-failed/" test -n "$(delivered dmarc-failed)"
+	for m in slow keyto; do
+		pm "$T/a.$m" "$T/arecipe"; is 75 $? "procmail+authcheck: DNS timeout ($m): exit 75 (the MTA retries)"
+		is "" "$(find "$T/pm" -type f ! -name log)" "... nothing delivered"
+	done
+	pm "$T/a.big" "$T/arecipe"; is 0 $? "procmail+authcheck: 10,001 fields (authcheck 65): exit 0"
+	f=$(delivered unverified); ok "... filed in unverified/" test -n "$f"
+	[ -n "$f" ] && is 0 "$(claims "$f")" "... with no field claiming $ID"
+	[ -n "$f" ] && sed '$ { /^$/d; }' "$f" > "$T/got" && same_file "$T/a.big.want" "$T/got" "... every other byte kept"
+fi
+if command -v maildrop >/dev/null 2>&1; then
+	block "$G/procmail.md" maildrop | sed "s|/usr/local/bin/|$T/bin/|g" > "$T/amdrecipe"
+	ok "procmail.md's maildrop recipe runs authcheck --filter -A" grep -q 'authcheck --filter .*-A' "$T/amdrecipe"
+	md "$T/a.good" "$T/amdrecipe"; is 0 $? "maildrop+authcheck: a signed message: exit 0"
+	f=$(mdfile ""); ok "... delivered to the inbox" test -n "$f"
+	[ -n "$f" ] && is 1 "$(dmarcpass "$f")" "... with authcheck's dmarc=pass"
+	for m in forged nocolon; do
+		md "$T/a.$m" "$T/amdrecipe"; is 0 $? "maildrop+authcheck: forged pass ($m): exit 0"
+		f=$(find "$T/home/Maildir" -type f | head -1)
+		ok "... delivered" test -n "$f"
+		[ -n "$f" ] && is 0 "$(dmarcpass "$f")" "... with no dmarc=pass claiming $ID"
+		[ -n "$f" ] && is 1 "$(claims "$f")" "... and only authcheck's own field"
+	done
+	md "$T/a.forged" "$T/amdrecipe"
+	ok "maildrop+authcheck: DMARC fail filed in .dmarc-failed" test -n "$(mdfile .dmarc-failed)"
+	for m in slow keyto; do
+		md "$T/a.$m" "$T/amdrecipe"; is 75 $? "maildrop+authcheck: DNS timeout ($m): exit 75 (the MTA retries)"
+		is "" "$(find "$T/home/Maildir" -type f)" "... nothing delivered"
+	done
+	md "$T/a.big" "$T/amdrecipe"; is 0 $? "maildrop+authcheck: 10,001 fields (authcheck 65): exit 0"
+	f=$(mdfile .unverified); ok "... filed in .unverified" test -n "$f"
+	[ -n "$f" ] && is 0 "$(claims "$f")" "... with no field claiming $ID"
+	[ -n "$f" ] && same_file "$T/a.big.want" "$f" "... every other byte kept"
+fi
+
+# --- postfix.md's verify script with authcheck
+block "$G/postfix.md" "Verifying incoming mail" |
+	sed -e "s|/usr/local/bin/|$T/bin/|g" -e "s|/usr/sbin/sendmail|$T/bin/sendmail|" > "$T/averify"
+ok "postfix.md's verify script runs authcheck --filter -A" grep -q 'authcheck --filter -A' "$T/averify"
+apf() { rm -f "$T/sent"; sh "$T/averify" 192.0.2.1 mail.$D joe@$D you@example.net < "$1"; }
+apf "$T/a.good"; is 0 $? "postfix+authcheck: a signed message: exit 0"
+is 1 "$(dmarcpass "$T/sent")" "... sent with authcheck's dmarc=pass"
+is 1 "$(sed '/^$/q' "$T/sent" | grep -c '^Received-SPF:')" "... and its Received-SPF"
+for m in forged nocolon; do
+	apf "$T/a.$m"; is 0 $? "postfix+authcheck: forged pass ($m): exit 0"
+	is 0 "$(dmarcpass "$T/sent")" "... sent with no dmarc=pass claiming $ID"
+	is 1 "$(claims "$T/sent")" "... only authcheck's own field"
+done
+apf "$T/a.forged"
+is 1 "$(sed '/^$/q' "$T/sent" | tr -d '\n' | grep -c "Authentication-Results: $ID;.*dmarc=fail")" \
+	"postfix+authcheck: DMARC fail delivered with dmarc=fail (filing is the delivery agent's)"
+for m in slow keyto; do
+	apf "$T/a.$m"; is 75 $? "postfix+authcheck: DNS timeout ($m): exit 75 (Postfix retries)"
+	ok "... nothing sent" test ! -e "$T/sent"
+done
+apf "$T/a.big"; is 0 $? "postfix+authcheck: 10,001 fields: exit 0 (delivered)"
+is 0 "$(claims "$T/sent")" "... with no field claiming $ID"
+same_file "$T/a.big.want" "$T/sent" "... every other byte kept"
 
 done_testing

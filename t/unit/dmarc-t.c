@@ -365,7 +365,7 @@ test_fail_spf(struct dns_ctx *c)
 	struct dmarc_input in;
 	struct dmarc_result r;
 	const char *dd[2] = {"example.com", "example.com"};
-	enum res dr[2] = {RES_FAIL, RES_TEMPERROR};
+	enum res dr[2] = {RES_FAIL, RES_PERMERROR};
 
 	memset(&in, 0, sizeof(in));
 	in.author = "example.com";
@@ -379,6 +379,21 @@ test_fail_spf(struct dns_ctx *c)
 	    "aligned identifiers without pass results do not count");
 	ok(!r.spf_aligned && !r.dkim_aligned, "... neither aligned");
 	dmarc_result_free(&r);
+
+	/* RFC 9989 5.3.6: a query validation needs did not complete (the
+	 * aligned signature's key): neither pass nor fail. */
+	dr[1] = RES_TEMPERROR;
+	dmarc_check(c, &in, &r);
+	is_string("temperror", res_name(r.result),
+	    "an aligned DKIM temperror and no pass: temperror");
+	dmarc_result_free(&r);
+	dr[1] = RES_FAIL;
+	in.spf_result = RES_TEMPERROR;
+	dmarc_check(c, &in, &r);
+	is_string("temperror", res_name(r.result),
+	    "an aligned SPF temperror and no pass: temperror");
+	dmarc_result_free(&r);
+	in.spf_result = RES_SOFTFAIL;
 
 	in.author = NULL;
 	dmarc_check(c, &in, &r);
