@@ -268,8 +268,8 @@ rr_convert(struct dns_rr *out, const ldns_rr *rr, enum dns_type t)
  * not NULL) gets the end of the chain (a pointer into LIST or QNAME).
  */
 void
-dns_collect(struct dns_answer *a, const ldns_rr_list *list, const ldns_rdf *qname,
-    enum dns_type t, const ldns_rdf **last)
+dns_collect(struct dns_answer *a, const ldns_rr_list *list,
+    const ldns_rdf *qname, enum dns_type t, const ldns_rdf **last)
 {
 	const ldns_rdf *chain[DNS_CNAME_MAX + 1];
 	const ldns_rdf *target;

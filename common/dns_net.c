@@ -322,8 +322,8 @@ tcp_exchange(struct dns_ctx *c, const struct dns_server *s,
 			ok = true;
 			break;
 		}
-		dns_trace(c, "dropped a TCP reply from %s: ID, question or format "
-		    "does not match", s->label);
+		dns_trace(c, "dropped a TCP reply from %s: ID, question or "
+		    "format does not match", s->label);
 	}
 out:
 	if (!ok && c->trace != NULL && dns_monotonic() < deadline)
@@ -376,7 +376,8 @@ udp_send(struct dns_ctx *c, size_t i, const ldns_rdf *qname, enum dns_type t,
 	if (p->fd < 0 ||
 	    connect(p->fd, (const struct sockaddr *)&s->sa, s->salen) < 0 ||
 	    (r = send(p->fd, q, qlen, 0)) != (ssize_t)qlen) {
-		dns_trace(c, "cannot send to %s: %s", s->label, strerror(errno));
+		dns_trace(c, "cannot send to %s: %s", s->label,
+		    strerror(errno));
 		pending_close(p);
 		free(q);
 		return false;
@@ -447,9 +448,9 @@ wait_replies(struct dns_ctx *c, struct pending *pend, size_t np,
 			if (!same_peer(&from, &s->sa)) {
 				if (c->trace != NULL) {
 					who = peer_text(&from);
-					dns_trace(c, "dropped a reply from %s: not "
-					    "the server asked (%s)", who,
-					    s->label);
+					dns_trace(c, "dropped a reply from "
+					    "%s: not the server asked (%s)",
+					    who, s->label);
 					free(who);
 				}
 				continue;
@@ -517,7 +518,8 @@ dns_net_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
 	if (c->budget_end == 0)
 		c->budget_end = start + c->budget;    /* lazily, per context */
 	if (start >= c->budget_end) {
-		dns_trace(c, "DNS budget of %g seconds spent: not sent", c->budget);
+		dns_trace(c, "DNS budget of %g seconds spent: not sent",
+		    c->budget);
 		a->status = DNS_TIMEOUT;
 		res->clipped = true;
 		return;
