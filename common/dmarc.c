@@ -12,65 +12,28 @@
 
 #include "common/addr.h"
 #include "common/dmarc.h"
+#include "common/lex.h"
 #include "common/util.h"
 
 /* RFC 1035 2.3.4 / RFC 5321 4.5.3.1.2: a name is at most 253 octets in
- * text form (255 on the wire), a label at most 63. */
+ * text form (255 on the wire). */
 #define NAME_MAX_OCTETS 253
-#define LABEL_MAX_OCTETS 63
 
 /* "_dmarc." (RFC 9989 4.10 step 1; the underscored node name of 9.5). */
 #define DMARC_PREFIX "_dmarc."
-
-static bool
-is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool
-is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 /*
  * A domain name usable as an Author Domain or identifier: ASCII
  * letter-digit-hyphen labels (underscores tolerated, as DNS allows them),
  * 1 to 63 octets each, at most 253 in all, one trailing dot allowed.
  * Non-ASCII names are refused: RFC 9989 5.3.1 wants U-labels converted
- * to A-labels, and there is no IDNA library here.  (A small local check
- * for now; it belongs to the coming common/lex module.)
+ * to A-labels, and there is no IDNA library here.
  */
 static bool
 name_ok(const char *s)
 {
-	size_t len = strlen(s), label = 0, i;
-
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > NAME_MAX_OCTETS)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_')
-			return false;
-		if (++label > LABEL_MAX_OCTETS)
-			return false;
-	}
-	return label > 0;
+	return lex_check_domain(s, strlen(s),
+	    LEX_DN_LDH_UNDERSCORE | LEX_DN_TRAILING_DOT);
 }
 
 /* A lower-case copy without the trailing dot. */
@@ -150,8 +113,10 @@ parse_request(const char *v, size_t len)
 static bool
 uri_char(char c)
 {
-	return is_alpha(c) || is_digit(c) || strchr("-._~:/?#[]@!$&'()*+,;=%",
-	    c) != NULL;
+	unsigned char u = (unsigned char)c;
+
+	return lex_is_alpha(u) || lex_is_digit(u) ||
+	    strchr("-._~:/?#[]@!$&'()*+,;=%", c) != NULL;
 }
 
 /*
@@ -169,7 +134,7 @@ uri_ok(const char *s, size_t len)
 		;
 	if (bang < len) { /* obs-dmarc-report-size = "!" 1*DIGIT [unit] */
 		size_t j = bang + 1, digits = 0;
-		while (j < len && is_digit(s[j])) {
+		while (j < len && lex_is_digit((unsigned char)s[j])) {
 			j++;
 			digits++;
 		}
@@ -179,10 +144,11 @@ uri_ok(const char *s, size_t len)
 			return false;
 		len = bang;
 	}
-	if (len == 0 || !is_alpha(s[0]))
+	if (len == 0 || !lex_is_alpha((unsigned char)s[0]))
 		return false;
-	while (i < len && (is_alpha(s[i]) || is_digit(s[i]) ||
-	    s[i] == '+' || s[i] == '-' || s[i] == '.'))
+	while (i < len && (lex_is_alpha((unsigned char)s[i]) ||
+	    lex_is_digit((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+	    s[i] == '.'))
 		i++;
 	if (i >= len || s[i] != ':' || i + 1 >= len)
 		return false;
@@ -204,9 +170,9 @@ urilist_has_valid(const char *v, size_t len)
 		while (i < len && v[i] != ',')
 			i++;
 		b = i;
-		while (a < b && is_wsp(v[a]))
+		while (a < b && lex_is_wsp((unsigned char)v[a]))
 			a++;
-		while (b > a && is_wsp(v[b - 1]))
+		while (b > a && lex_is_wsp((unsigned char)v[b - 1]))
 			b--;
 		if (uri_ok(v + a, b - a))
 			return true;
@@ -260,9 +226,9 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 		while (i < len && txt[i] != ';')
 			i++;
 		b = i++;
-		while (a < b && is_wsp(txt[a]))
+		while (a < b && lex_is_wsp((unsigned char)txt[a]))
 			a++;
-		while (b > a && is_wsp(txt[b - 1]))
+		while (b > a && lex_is_wsp((unsigned char)txt[b - 1]))
 			b--;
 		if (a == b) {
 			if (first) {
@@ -276,10 +242,10 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 		/* dmarc-tag = 1*ALPHA equals 1*dmarc-value */
 		n0 = a;
 		n1 = n0;
-		while (n1 < b && is_alpha(txt[n1]))
+		while (n1 < b && lex_is_alpha((unsigned char)txt[n1]))
 			n1++;
 		v0 = n1;
-		while (v0 < b && is_wsp(txt[v0]))
+		while (v0 < b && lex_is_wsp((unsigned char)txt[v0]))
 			v0++;
 		if (n1 == n0 || v0 >= b || txt[v0] != '=') {
 			if (first) {
@@ -291,7 +257,7 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 			continue;
 		}
 		v0++;
-		while (v0 < b && is_wsp(txt[v0]))
+		while (v0 < b && lex_is_wsp((unsigned char)txt[v0]))
 			v0++;
 		name = txt + n0;
 		namelen = n1 - n0;
