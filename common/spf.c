@@ -635,15 +635,57 @@ mech_include(struct spf_ctx *c, const char *target, const struct spf_term *t)
 }
 
 static enum ev
+mech_all(struct spf_ctx *c, const char *target, const struct spf_term *t)
+{
+	(void)c;
+	(void)target;
+	(void)t;
+	return EV_MATCH;
+}
+
+static enum ev
+mech_ip4(struct spf_ctx *c, const char *target, const struct spf_term *t)
+{
+	(void)target;
+	return c->family == 4 && cidr_match(c, t->net, t->cidr4) ? EV_MATCH
+	                                                         : EV_NOMATCH;
+}
+
+/* RFC 7208 5.6: an IPv4 client (mapped or not) never matches ip6. */
+static enum ev
+mech_ip6(struct spf_ctx *c, const char *target, const struct spf_term *t)
+{
+	(void)target;
+	return c->family == 6 && cidr_match(c, t->net, t->cidr6) ? EV_MATCH
+	                                                         : EV_NOMATCH;
+}
+
+/* Each mechanism (RFC 7208 5): its evaluation, and whether it is one of
+ * the DNS-querying terms RFC 7208 4.6.4 counts (then TARGET is its
+ * expanded domain-spec, else NULL). */
+static const struct {
+	enum ev (*eval)(struct spf_ctx *c, const char *target,
+	    const struct spf_term *t);
+	bool dns;
+} mech_table[] = {
+	[SPF_M_ALL] = {mech_all, false},
+	[SPF_M_INCLUDE] = {mech_include, true},
+	[SPF_M_A] = {match_addresses, true},
+	[SPF_M_MX] = {mech_mx, true},
+	[SPF_M_PTR] = {mech_ptr, true},
+	[SPF_M_IP4] = {mech_ip4, false},
+	[SPF_M_IP6] = {mech_ip6, false},
+	[SPF_M_EXISTS] = {mech_exists, true},
+};
+
+static enum ev
 eval_term(struct spf_ctx *c, const char *domain, const struct spf_term *t)
 {
 	char *target = NULL;
-	enum ev ev = EV_NOMATCH;
-	bool dnsterm = t->mech != SPF_M_ALL && t->mech != SPF_M_IP4 &&
-	               t->mech != SPF_M_IP6;
+	enum ev ev;
 
 	spf_trace(c, "%s: term %s", domain, t->text);
-	if (dnsterm) {
+	if (mech_table[t->mech].dns) {
 		if (!count_term(c, t->text))
 			return EV_PERMERROR;
 		spf_trace(c, "DNS-querying terms: %u of %d", c->dns_terms,
@@ -654,38 +696,7 @@ eval_term(struct spf_ctx *c, const char *domain, const struct spf_term *t)
 		if (t->spec != NULL)
 			spf_trace(c, "target %s", target);
 	}
-	switch (t->mech) {
-	case SPF_M_ALL:
-		ev = EV_MATCH;
-		break;
-	case SPF_M_IP4:
-		ev = c->family == 4 && cidr_match(c, t->net, t->cidr4)
-		         ? EV_MATCH
-		         : EV_NOMATCH;
-		break;
-	case SPF_M_IP6:
-		/* RFC 7208 5.6: an IPv4 client (mapped or not) never
-		 * matches ip6. */
-		ev = c->family == 6 && cidr_match(c, t->net, t->cidr6)
-		         ? EV_MATCH
-		         : EV_NOMATCH;
-		break;
-	case SPF_M_A:
-		ev = match_addresses(c, target, t);
-		break;
-	case SPF_M_MX:
-		ev = mech_mx(c, target, t);
-		break;
-	case SPF_M_PTR:
-		ev = mech_ptr(c, target, t);
-		break;
-	case SPF_M_EXISTS:
-		ev = mech_exists(c, target, t);
-		break;
-	case SPF_M_INCLUDE:
-		ev = mech_include(c, target, t);
-		break;
-	}
+	ev = mech_table[t->mech].eval(c, target, t);
 	free(target);
 	/* RFC 7208 4.6.4: past the time limit the result is temperror, even
 	 * where a failed lookup would only make the term not match (ptr,

@@ -194,6 +194,7 @@ check_terms(struct lint *l, const char *domain, const struct spf_record *r)
 		const struct spf_term *t = &r->terms[i];
 		const char *name = t->spec != NULL ? t->spec : domain;
 		bool macro = t->spec != NULL && has_macro(t->spec);
+		char *n;
 
 		if (t->mech != SPF_M_ALL && t->mech != SPF_M_IP4 &&
 		    t->mech != SPF_M_IP6) {
@@ -227,26 +228,18 @@ check_terms(struct lint *l, const char *domain, const struct spf_record *r)
 			break;
 		case SPF_M_A:
 		case SPF_M_EXISTS:
-			if (!macro) {
-				char *n = xstrdup(name);
-
-				spf_domain_truncate(n);
-				check_addresses(l, domain, t, n);
-				free(n);
-			} else {
-				l->out->macros = true;
-			}
-			break;
 		case SPF_M_MX:
-			if (!macro) {
-				char *n = xstrdup(name);
-
-				spf_domain_truncate(n);
-				check_mx(l, domain, t, n);
-				free(n);
-			} else {
+			if (macro) {
 				l->out->macros = true;
+				break;
 			}
+			n = xstrdup(name);
+			spf_domain_truncate(n);
+			if (t->mech == SPF_M_MX)
+				check_mx(l, domain, t, n);
+			else
+				check_addresses(l, domain, t, n);
+			free(n);
 			break;
 		case SPF_M_INCLUDE:
 			follow(l, domain, t->text, t->spec);
