@@ -134,8 +134,9 @@ sanitize(const char *s)
 	return o;
 }
 
+/* CLEAN (sanitize()d; freed here) as a quoted-string (RFC 5322 3.2.4). */
 static char *
-quoted_string(const char *clean)
+quoted_string(char *clean)
 {
 	struct buf b = BUF_INIT;
 	const char *p;
@@ -148,19 +149,18 @@ quoted_string(const char *clean)
 		buf_addc(&b, *p);
 	}
 	buf_addc(&b, '"');
+	free(clean);
 	return buf_detach(&b);
 }
 
 char *
 ar_quote(const char *s)
 {
-	char *clean = sanitize(s), *r;
+	char *clean = sanitize(s);
 
 	if (ar_is_token(clean))
 		return clean;
-	r = quoted_string(clean);
-	free(clean);
-	return r;
+	return quoted_string(clean);
 }
 
 /*
@@ -192,9 +192,10 @@ ar_pvalue(const char *s)
 		free(clean);
 		return r;
 	}
-	r = quotable(clean) ? quoted_string(clean) : NULL;
+	if (quotable(clean))
+		return quoted_string(clean);
 	free(clean);
-	return r;
+	return NULL;
 }
 
 /* Received-SPF key-value (RFC 7208 9.1): dot-atom / quoted-string.  A
@@ -205,14 +206,12 @@ ar_pvalue(const char *s)
 static char *
 spf_value(const char *s)
 {
-	char *clean = sanitize(s), *r;
+	char *clean = sanitize(s);
 
 	if (lex_check_dot_atom_text(clean, strlen(clean)) &&
 	    strchr(clean, '=') == NULL)
 		return clean;
-	r = quoted_string(clean);
-	free(clean);
-	return r;
+	return quoted_string(clean);
 }
 
 /* A comment "(text)" (RFC 5322 3.2.2) that always closes where we close
