@@ -393,7 +393,8 @@ udp_send(struct dns_ctx *c, size_t i, const ldns_rdf *qname, enum dns_type t,
  * wait goes on.  An error RCODE ends that server's query (it counts as
  * errored); a truncated reply switches that server to TCP until SLOT_END
  * (so a server that dribbles its TCP answer cannot keep the next server
- * from being asked).
+ * from being asked).  About 90 lines: the poll loop and its per-datagram
+ * checks share the pending queries' state; split, they would pass it all.
  */
 static void
 wait_replies(struct dns_ctx *c, struct pending *pend, size_t np,

@@ -490,6 +490,37 @@ dns_error(struct spf_ctx *c, const char *name, enum dns_type type,
 	return EV_TEMPERROR;
 }
 
+/*
+ * The lookup every DNS mechanism but ptr starts with (RFC 7208 5.3, 5.4,
+ * 5.7): the answer of type T for NAME, or NULL with *ev the term's result
+ * without one.  A name that cannot be a DNS name (empty or overlong label)
+ * does not exist (RFC 7208 4.3 by analogy; the suite prefers "no match"
+ * for invalid-domain-*); a DNS error is its result (5); a void answer
+ * does not match and counts against the limit (4.6.4).
+ */
+static const struct dns_answer *
+mech_lookup(struct spf_ctx *c, const char *name, enum dns_type type,
+            const struct spf_term *t, enum ev *ev)
+{
+	const struct dns_answer *a;
+
+	if (!spf_name_ok(name)) {
+		spf_trace(c, "%s: not a valid domain name: no match", name);
+		*ev = EV_NOMATCH;
+		return NULL;
+	}
+	a = lookup(c, name, type);
+	if (is_error(a)) {
+		*ev = dns_error(c, name, type, a);
+		return NULL;
+	}
+	if (is_void(a)) {
+		*ev = count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
+		return NULL;
+	}
+	return a;
+}
+
 /* a, and the address lookups of mx.  RFC 7208 4.6.4: every void answer
  * counts against the void-lookup limit, the address lookups of the MX
  * names too (as pyspf and Mail::SPF count them). */
@@ -499,19 +530,10 @@ match_addresses(struct spf_ctx *c, const char *name, const struct spf_term *t)
 	enum dns_type type = c->family == 4 ? DNS_T_A : DNS_T_AAAA;
 	const struct dns_answer *a;
 	size_t i;
+	enum ev ev;
 
-	/* A name that cannot be a DNS name (empty or overlong label) does
-	 * not exist (RFC 7208 4.3 by analogy; the suite prefers "no
-	 * match" for invalid-domain-*). */
-	if (!spf_name_ok(name)) {
-		spf_trace(c, "%s: not a valid domain name: no match", name);
-		return EV_NOMATCH;
-	}
-	a = lookup(c, name, type);
-	if (is_error(a))
-		return dns_error(c, name, type, a);
-	if (is_void(a))
-		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
+	if ((a = mech_lookup(c, name, type, t, &ev)) == NULL)
+		return ev;
 	for (i = 0; i < a->n; i++)
 		if (cidr_match(c, a->rr[i].addr,
 		               c->family == 4 ? t->cidr4 : t->cidr6))
@@ -526,15 +548,8 @@ mech_mx(struct spf_ctx *c, const char *name, const struct spf_term *t)
 	size_t i;
 	enum ev ev;
 
-	if (!spf_name_ok(name)) {
-		spf_trace(c, "%s: not a valid domain name: no match", name);
-		return EV_NOMATCH;
-	}
-	a = lookup(c, name, DNS_T_MX);
-	if (is_error(a))
-		return dns_error(c, name, DNS_T_MX, a);
-	if (is_void(a))
-		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
+	if ((a = mech_lookup(c, name, DNS_T_MX, t, &ev)) == NULL)
+		return ev;
 	/* RFC 7208 4.6.4: an mx mechanism must not look up more than 10
 	 * address records' names; more is a permerror. */
 	if (a->n > SPF_MAX_MX_NAMES) {
@@ -590,19 +605,12 @@ mech_ptr(struct spf_ctx *c, const char *target, const struct spf_term *t)
 static enum ev
 mech_exists(struct spf_ctx *c, const char *name, const struct spf_term *t)
 {
-	const struct dns_answer *a;
+	enum ev ev;
 
-	if (!spf_name_ok(name)) {
-		spf_trace(c, "%s: not a valid domain name: no match", name);
-		return EV_NOMATCH;
-	}
 	/* RFC 7208 5.7: always an A lookup, whatever the client's address
 	 * family; any record matches. */
-	a = lookup(c, name, DNS_T_A);
-	if (is_error(a))
-		return dns_error(c, name, DNS_T_A, a);
-	if (is_void(a))
-		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
+	if (mech_lookup(c, name, DNS_T_A, t, &ev) == NULL)
+		return ev;
 	return EV_MATCH;
 }
 
