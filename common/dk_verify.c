@@ -207,7 +207,7 @@ struct dk_parts {
 static void
 parts_clear(struct dk_parts *p)
 {
-	dkim_strv_free(p->h, p->nh);
+	util_strv_free(p->h, p->nh);
 	free(p->b);
 	free(p->fields);
 	free(p->local);

@@ -230,18 +230,6 @@ dkim_parse_h(const char *s, size_t len, size_t *n)
 	return v;
 }
 
-void
-dkim_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* ---------------------------------------------------------- body pass */
 
 struct consumer {

@@ -97,9 +97,8 @@ bool dkim_list_next(const char **p, const char *end, const char **item,
 
 /* A colon-separated list of header field names (RFC 6376 3.5 h=, RFC 4870
  * 3.3 h=), FWS around names dropped.  NULL on a syntax error or more than
- * DKIM_MAX_H_NAMES names; free with dkim_strv_free(). */
+ * DKIM_MAX_H_NAMES names; free with util_strv_free(). */
 char **dkim_parse_h(const char *s, size_t len, size_t *n);
-void dkim_strv_free(char **v, size_t n); /* NULL is a no-op */
 
 /* ------------------------------------------------ algorithms and c= */
 

@@ -335,7 +335,7 @@ dkim_sig_parse(struct dkim_sig *sg, const struct dkim_verify_opts *o)
 void
 dkim_sig_clear(struct dkim_sig *sg)
 {
-	dkim_strv_free(sg->h, sg->nh);
+	util_strv_free(sg->h, sg->nh);
 	free(sg->b);
 	free(sg->bh);
 	free(sg->d);

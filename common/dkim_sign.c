@@ -307,7 +307,7 @@ dkim_sign_field(struct msg *m, const struct crypto_privkey *key,
 		return NULL;
 	}
 	out = sign_hashed(m, key, alg->hash, hc, h, nh, field, len, err);
-	dkim_strv_free(h, nh);
+	util_strv_free(h, nh);
 	return out;
 }
 
@@ -373,7 +373,7 @@ sign_template(struct msg *m, const struct dkim_sign_conf *c,
 void
 dkim_fields_free(char **fields, size_t n)
 {
-	dkim_strv_free(fields, n);
+	util_strv_free(fields, n);
 }
 
 /* Before any work: m readable, with a From field, and every
@@ -425,7 +425,7 @@ sign_one(struct msg *m, const struct dkim_sign_conf *c,
 	    strlen(tmpl), err);
 	free(tmpl);
 	free(bh);
-	dkim_strv_free(h, nh);
+	util_strv_free(h, nh);
 	return out;
 }
 

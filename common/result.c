@@ -373,16 +373,6 @@ resinfo_words(const struct ar_resinfo *ri, char ***words)
 	return n;
 }
 
-static void
-free_words(char **w, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(w[i]);
-	free(w);
-}
-
 char *
 ar_resinfo_line(const struct ar *a, size_t i)
 {
@@ -398,7 +388,7 @@ ar_resinfo_line(const struct ar *a, size_t i)
 			buf_addc(&b, ' ');
 		buf_adds(&b, w[j]);
 	}
-	free_words(w, n);
+	util_strv_free(w, n);
 	return buf_detach(&b);
 }
 
@@ -520,7 +510,7 @@ ar_field(const struct ar *a, const char *eol)
 				fold_word(&f, w[j], true);
 			}
 		}
-		free_words(w, n);
+		util_strv_free(w, n);
 	}
 	buf_adds(&f.b, eol);
 	return buf_detach(&f.b);

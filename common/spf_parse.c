@@ -615,11 +615,9 @@ spf_record_free(struct spf_record *r)
 		free(r->mods[i].name);
 		free(r->mods[i].value);
 	}
-	for (i = 0; i < r->nerrors; i++)
-		free(r->errors[i]);
 	free(r->terms);
 	free(r->mods);
-	free(r->errors);
+	util_strv_free(r->errors, r->nerrors);
 	free(r->redirect);
 	free(r->exp);
 	free(r);
