@@ -187,8 +187,8 @@ dns_zone_answer(struct dns_ctx *c, const ldns_rdf *qname, enum dns_type t,
 		if (depth >= DNS_CNAME_MAX)
 			a->status = DNS_SERVFAIL;
 		else {
-			far = dns_lookup(c, ldns_rdf_data(last), ldns_rdf_size(last),
-			    t, depth + 1);
+			far = dns_lookup(c, ldns_rdf_data(last),
+			    ldns_rdf_size(last), t, depth + 1);
 			dns_answer_copy(a, far);
 			*clipped = far == &dns_answer_timeout;
 		}

@@ -83,11 +83,14 @@ received_parse(const char *v, size_t len, struct received_env *out)
 				if (q < c1)
 					out->ip = literal_ip(p + 1,
 					    (size_t)(q - p - 1));
-			} else if ((p == c0 || lex_is_fws_char((unsigned char)p[-1])) &&
+			} else if ((p == c0 ||
+			    lex_is_fws_char((unsigned char)p[-1])) &&
 			    c1 - p > 5 &&
 			    util_strcaseeq_n(p, 5, "helo=", 5)) {
 				const char *q = p + 5;
-				while (q < c1 && !lex_is_fws_char((unsigned char)*q) && *q != ')')
+				while (q < c1 &&
+				    !lex_is_fws_char((unsigned char)*q) &&
+				    *q != ')')
 					q++;
 				if (q > p + 5 &&
 				    q - p - 5 <= RECEIVED_TOKEN_MAX) {
