@@ -26,6 +26,7 @@
 #include "common/crypto.h"
 #include "common/dk.h"
 #include "common/dkim.h"
+#include "common/lex.h"
 #include "common/msg.h"
 #include "common/result.h"
 #include "common/util.h"
@@ -226,7 +227,7 @@ warn_sending_address(struct msg *m, const char *d)
 	    &why) < 0)
 		warn("DomainKeys: %s: verifiers will not accept the "
 		    "signature", why);
-	else if (!dkim_domain_within(domain, strlen(domain), d)) {
+	else if (!lex_domain_within(domain, strlen(domain), d, strlen(d))) {
 		/* bytes from the message: keep the message on one line */
 		for (i = 0; local[i] != '\0'; i++)
 			if ((unsigned char)local[i] < 0x20 || local[i] == 0x7f)

@@ -1,6 +1,7 @@
 /*
  * cli: the popt option tables shared by every program (DESIGN.md "Common
- * to all programs"), and turning the DNS options into a dns_ctx.
+ * to all programs"), and turning the DNS options into a dns_ctx (those
+ * two are in cli_dns.c: a program that does not use them links no DNS).
  *
  * Programs include CLI_COMMON_OPTIONS (and CLI_DNS_OPTIONS when they query
  * DNS, CLI_FILTER_OPTIONS when they filter) in their own popt table, and
@@ -91,9 +92,13 @@ void cli_init(const char *program);
 poptContext cli_start(const char *program, int argc, const char **argv,
     const struct poptOption *options, const char *other_help);
 
-/* Make the dns_ctx the options describe (nameservers, timeout, budget,
- * zone files).  Returns NULL with *err set (caller frees) when a nameserver
- * address or a zone file is unusable. */
+/* For the option tables (cli.c, cli_dns.c): keep MSG (malloc'd) as
+ * cli.error if it is the first usage error, else free it. */
+void cli_set_error(char *msg);
+
+/* cli_dns.c (with cli_dns_table): make the dns_ctx the options describe
+ * (nameservers, timeout, budget, zone files).  Returns NULL with *err set
+ * (caller frees) when a nameserver address or a zone file is unusable. */
 struct dns_ctx *cli_dns_new(char **err);
 
 /*

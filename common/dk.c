@@ -139,14 +139,14 @@ dk_sign_conf_check(const struct dkim_sign_conf *c, char **err)
 {
 	size_t i;
 
-	if (c->domain == NULL || !dkim_is_name(c->domain, strlen(c->domain),
-	    2)) {
+	if (c->domain == NULL || !lex_check_domain(c->domain,
+	    strlen(c->domain), DKIM_DN_DOMAIN)) {
 		*err = xasprintf("not a domain name (RFC 4870 3.3 d=): %s",
 		    c->domain != NULL ? c->domain : "(none)");
 		return -1;
 	}
-	if (c->selector == NULL || !dkim_is_name(c->selector,
-	    strlen(c->selector), 1)) {
+	if (c->selector == NULL || !lex_check_domain(c->selector,
+	    strlen(c->selector), DKIM_DN_SELECTOR)) {
 		*err = xasprintf("not a selector (RFC 4870 3.1): %s",
 		    c->selector != NULL ? c->selector : "(none)");
 		return -1;

@@ -172,11 +172,11 @@ parse_sig(const struct msg_field *f, struct dkim_result *r,
 		return sig_fail(err, "unsupported query method");
 	if (r->d == NULL)
 		return sig_fail(err, "missing d= tag");
-	if (!dkim_is_name(r->d, strlen(r->d), 2))
+	if (!lex_check_domain(r->d, strlen(r->d), DKIM_DN_DOMAIN))
 		return sig_fail(err, "bad d= domain");
 	if (r->s == NULL)
 		return sig_fail(err, "missing s= tag");
-	if (!dkim_is_name(r->s, strlen(r->s), 1))
+	if (!lex_check_domain(r->s, strlen(r->s), DKIM_DN_SELECTOR))
 		return sig_fail(err, "bad s= selector");
 	t = tag_find(tags, ntags, "b");
 	if (t == NULL)
@@ -207,7 +207,7 @@ struct dk_parts {
 static void
 parts_clear(struct dk_parts *p)
 {
-	dkim_strv_free(p->h, p->nh);
+	util_strv_free(p->h, p->nh);
 	free(p->b);
 	free(p->fields);
 	free(p->local);
@@ -239,7 +239,8 @@ dk_parse(struct msg *m, struct dkim_result *r, struct dk_parts *p)
 		return -1;
 	}
 	r->from = xasprintf("%s@%s", p->local, p->domain);
-	if (!dkim_domain_within(p->domain, strlen(p->domain), r->d)) {
+	if (!lex_domain_within(p->domain, strlen(p->domain), r->d,
+	    strlen(r->d))) {
 		set_result(r, RES_PERMERROR, r->sender ?
 		    "Sender domain not within d=" :
 		    "From domain not within d=");

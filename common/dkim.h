@@ -47,7 +47,7 @@
 
 #include "common/canon.h"
 #include "common/crypto.h"
-#include "common/dkim_base.h" /* body pass, dkim_domain_within() */
+#include "common/dkim_base.h" /* body pass, DKIM_DN_* */
 #include "common/dkim_key.h"  /* struct dkim_key, dkim_key_fetch() */
 #include "common/dns.h"
 #include "common/msg.h"

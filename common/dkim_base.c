@@ -16,12 +16,8 @@
 #include <string.h>
 
 #include "common/dkim_base.h"
+#include "common/lex.h"
 #include "common/util.h"
-
-/* RFC 1035 2.3.4: labels of at most 63 octets, names of at most 255
- * octets on the wire, so 253 characters in text form. */
-#define DKIM_LABEL_MAX 63
-#define DKIM_NAME_MAX 253
 
 /* RFC 6376 5.4.1: header fields that SHOULD be signed, when present.
  * From is the one that MUST be (RFC 6376 5.4). */
@@ -34,67 +30,6 @@ const char *const dkim_default_headers[DKIM_NDEFAULT_HEADERS] = {
 };
 
 /* ------------------------------------------------------------ lexical */
-
-static bool
-is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_wsp_or_eol(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/*
- * RFC 5321 4.1.2: sub-domain = Let-dig [Ldh-str].  RFC 6376 3.5 uses
- * domain-name = sub-domain 1*("." sub-domain) for d= and the i= domain, and
- * selector = sub-domain *("." sub-domain) for s=.  minlabels is 2 or 1.
- */
-bool
-dkim_is_name(const char *s, size_t len, size_t minlabels)
-{
-	size_t i = 0, labels = 0, start;
-
-	if (len == 0 || len > DKIM_NAME_MAX)
-		return false;
-	for (;;) {
-		start = i;
-		while (i < len && s[i] != '.') {
-			unsigned char c = (unsigned char)s[i];
-			if (!is_alpha(c) && !is_digit(c) && c != '-')
-				return false;
-			i++;
-		}
-		if (i == start || i - start > DKIM_LABEL_MAX ||
-		    s[start] == '-' || s[i - 1] == '-')
-			return false;
-		labels++;
-		if (i == len)
-			break;
-		i++; /* the dot; a trailing dot gives an empty label above */
-	}
-	return labels >= minlabels;
-}
 
 /* RFC 5322 3.6.8 field-name = 1*ftext, and in a tag-value (RFC 6376 3.2
  * VALCHAR) it cannot hold ';' either. */
@@ -117,11 +52,11 @@ dkim_is_field_name(const char *s, size_t len)
 void
 dkim_trim_fws(const char **p, size_t *len)
 {
-	while (*len > 0 && is_wsp_or_eol((unsigned char)(*p)[0])) {
+	while (*len > 0 && lex_is_fws_char((unsigned char)(*p)[0])) {
 		(*p)++;
 		(*len)--;
 	}
-	while (*len > 0 && is_wsp_or_eol((unsigned char)(*p)[*len - 1]))
+	while (*len > 0 && lex_is_fws_char((unsigned char)(*p)[*len - 1]))
 		(*len)--;
 }
 
@@ -136,7 +71,7 @@ dkim_parse_uint(const char *s, size_t len, size_t maxdigits, uint64_t *out)
 		return false;
 	for (i = 0; i < len; i++) {
 		unsigned d;
-		if (!is_digit((unsigned char)s[i]))
+		if (!lex_is_digit((unsigned char)s[i]))
 			return false;
 		d = (unsigned)(s[i] - '0');
 		if (v > (UINT64_MAX - d) / 10)
@@ -161,14 +96,14 @@ dkim_qp_decode(const char *s, size_t len, size_t *outlen)
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (is_wsp_or_eol(c))
+		if (lex_is_fws_char(c))
 			continue;
 		if (c == '=') {
 			int hi, lo;
 			if (i + 2 >= len)
 				goto bad;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = lex_hexdig_value((unsigned char)s[i + 1]);
+			lo = lex_hexdig_value((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
 				goto bad;
 			buf_addc(&b, (char)(hi * 16 + lo));
@@ -200,20 +135,6 @@ dkim_qp_encode(struct buf *out, const char *s, size_t len)
 		else
 			buf_printf(out, "=%02X", c);
 	}
-}
-
-/* True when dom (len bytes) is d or a subdomain of d (RFC 6376 3.5 i=),
- * case-insensitively. */
-bool
-dkim_domain_within(const char *dom, size_t len, const char *d)
-{
-	size_t dlen = strlen(d);
-
-	if (len == dlen)
-		return util_strcaseeq_n(dom, len, d, dlen);
-	if (len > dlen && dom[len - dlen - 1] == '.')
-		return util_strcaseeq_n(dom + len - dlen, dlen, d, dlen);
-	return false;
 }
 
 bool
@@ -307,18 +228,6 @@ dkim_parse_h(const char *s, size_t len, size_t *n)
 	}
 	*n = cnt;
 	return v;
-}
-
-void
-dkim_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* ---------------------------------------------------------- body pass */

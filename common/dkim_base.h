@@ -6,7 +6,7 @@
  * the folding writer for generated fields.
  *
  * Programs use common/dkim.h, which includes this header (the body pass
- * and dkim_domain_within() are public); the rest is for common/dkim_*.c
+ * and the DKIM_DN_* name rules are public); the rest is for common/dkim_*.c
  * and common/dk*.c.  This module calls no other dkim or dk file and never
  * DNS (so a signer linking it needs no resolver).
  *
@@ -25,6 +25,7 @@
 
 #include "common/canon.h"
 #include "common/crypto.h"
+#include "common/lex.h"
 #include "common/msg.h"
 #include "common/util.h"
 
@@ -47,13 +48,13 @@
 
 /* ------------------------------------------------------------ lexical */
 
-/* RFC 5321 4.1.2 sub-domain *("." sub-domain), with at least minlabels
- * labels (2 for d=, 1 for s=), each at most 63 octets, 253 in all. */
-bool dkim_is_name(const char *s, size_t len, size_t minlabels);
-
-/* True when dom (len bytes) is d or a subdomain of d, case-insensitively
- * (RFC 6376 3.5 i=, RFC 4870 3.3 d=). */
-bool dkim_domain_within(const char *dom, size_t len, const char *d);
+/* lex_check_domain() flags for RFC 6376 3.5: d= and the i= domain are a
+ * domain-name, sub-domain 1*("." sub-domain); s= is a selector,
+ * sub-domain *("." sub-domain); sub-domain is RFC 5321 4.1.2 Let-dig
+ * [Ldh-str].  No trailing dot.  (i= within d=, RFC 4870 3.3 d=:
+ * lex_domain_within().) */
+#define DKIM_DN_DOMAIN (LEX_DN_LDH | LEX_DN_MULTI_LABEL)
+#define DKIM_DN_SELECTOR LEX_DN_LDH
 
 /* RFC 5322 3.6.8 field-name, without ';' (RFC 6376 3.2 VALCHAR). */
 bool dkim_is_field_name(const char *s, size_t len);
@@ -96,9 +97,8 @@ bool dkim_list_next(const char **p, const char *end, const char **item,
 
 /* A colon-separated list of header field names (RFC 6376 3.5 h=, RFC 4870
  * 3.3 h=), FWS around names dropped.  NULL on a syntax error or more than
- * DKIM_MAX_H_NAMES names; free with dkim_strv_free(). */
+ * DKIM_MAX_H_NAMES names; free with util_strv_free(). */
 char **dkim_parse_h(const char *s, size_t len, size_t *n);
-void dkim_strv_free(char **v, size_t n); /* NULL is a no-op */
 
 /* ------------------------------------------------ algorithms and c= */
 

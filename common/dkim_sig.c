@@ -150,13 +150,12 @@ tag_c(struct dkim_sig *sg, const struct tag *t)
 	return 0;
 }
 
-/* d= (2 labels at least) and s= (1): RFC 6376 3.5 domain-name and
- * selector. */
+/* d= and s=: RFC 6376 3.5 domain-name and selector (DKIM_DN_*). */
 static int
-tag_name(struct dkim_sig *sg, const struct tag *t, size_t minlabels,
+tag_name(struct dkim_sig *sg, const struct tag *t, unsigned dn_flags,
     char **out, const char *bad)
 {
-	if (!dkim_is_name(t->value, t->valuelen, minlabels))
+	if (!lex_check_domain(t->value, t->valuelen, dn_flags))
 		return dkim_sig_result(sg, RES_PERMERROR, bad);
 	*out = xstrndup(t->value, t->valuelen);
 	return 0;
@@ -165,13 +164,13 @@ tag_name(struct dkim_sig *sg, const struct tag *t, size_t minlabels,
 static int
 tag_d(struct dkim_sig *sg, const struct tag *t)
 {
-	return tag_name(sg, t, 2, &sg->d, "bad d= domain");
+	return tag_name(sg, t, DKIM_DN_DOMAIN, &sg->d, "bad d= domain");
 }
 
 static int
 tag_s(struct dkim_sig *sg, const struct tag *t)
 {
-	return tag_name(sg, t, 1, &sg->s, "bad s= selector");
+	return tag_name(sg, t, DKIM_DN_SELECTOR, &sg->s, "bad s= selector");
 }
 
 static int
@@ -209,9 +208,9 @@ tag_i(struct dkim_sig *sg, const struct tag *t)
 	}
 	dom = at + 1;
 	dlen = len - (size_t)(dom - iv);
-	if (!dkim_is_name(dom, dlen, 2))
+	if (!lex_check_domain(dom, dlen, DKIM_DN_DOMAIN))
 		why = "bad i= value";
-	else if (!dkim_domain_within(dom, dlen, sg->d))
+	else if (!lex_domain_within(dom, dlen, sg->d, strlen(sg->d)))
 		why = "i= domain not within d=";
 	else
 		sg->idom = xstrndup(dom, dlen);
@@ -336,7 +335,7 @@ dkim_sig_parse(struct dkim_sig *sg, const struct dkim_verify_opts *o)
 void
 dkim_sig_clear(struct dkim_sig *sg)
 {
-	dkim_strv_free(sg->h, sg->nh);
+	util_strv_free(sg->h, sg->nh);
 	free(sg->b);
 	free(sg->bh);
 	free(sg->d);

@@ -37,13 +37,15 @@ dkim_sign_conf_check(const struct dkim_sign_conf *c, char **err)
 {
 	size_t i;
 
-	if (c->domain == NULL || !dkim_is_name(c->domain, strlen(c->domain), 2)) {
+	if (c->domain == NULL ||
+	    !lex_check_domain(c->domain, strlen(c->domain), DKIM_DN_DOMAIN)) {
 		*err = xasprintf("not a domain name (RFC 6376 3.5 d=): %s",
 		    c->domain != NULL ? c->domain : "(none)");
 		return -1;
 	}
 	if (c->selector == NULL ||
-	    !dkim_is_name(c->selector, strlen(c->selector), 1)) {
+	    !lex_check_domain(c->selector, strlen(c->selector),
+	    DKIM_DN_SELECTOR)) {
 		*err = xasprintf("not a selector (RFC 6376 3.1): %s",
 		    c->selector != NULL ? c->selector : "(none)");
 		return -1;
@@ -55,12 +57,14 @@ dkim_sign_conf_check(const struct dkim_sign_conf *c, char **err)
 	}
 	if (c->identity != NULL) {
 		const char *at = strrchr(c->identity, '@');
-		if (at == NULL || !dkim_is_name(at + 1, strlen(at + 1), 2)) {
+		if (at == NULL || !lex_check_domain(at + 1, strlen(at + 1),
+		    DKIM_DN_DOMAIN)) {
 			*err = xasprintf("identity is not [local-part]@domain: "
 			    "%s", c->identity);
 			return -1;
 		}
-		if (!dkim_domain_within(at + 1, strlen(at + 1), c->domain)) {
+		if (!lex_domain_within(at + 1, strlen(at + 1), c->domain,
+		    strlen(c->domain))) {
 			*err = xasprintf("identity %s is not in %s or a "
 			    "subdomain of it (RFC 6376 3.5 i=)", c->identity,
 			    c->domain);
@@ -303,7 +307,7 @@ dkim_sign_field(struct msg *m, const struct crypto_privkey *key,
 		return NULL;
 	}
 	out = sign_hashed(m, key, alg->hash, hc, h, nh, field, len, err);
-	dkim_strv_free(h, nh);
+	util_strv_free(h, nh);
 	return out;
 }
 
@@ -369,7 +373,7 @@ sign_template(struct msg *m, const struct dkim_sign_conf *c,
 void
 dkim_fields_free(char **fields, size_t n)
 {
-	dkim_strv_free(fields, n);
+	util_strv_free(fields, n);
 }
 
 /* Before any work: m readable, with a From field, and every
@@ -421,7 +425,7 @@ sign_one(struct msg *m, const struct dkim_sign_conf *c,
 	    strlen(tmpl), err);
 	free(tmpl);
 	free(bh);
-	dkim_strv_free(h, nh);
+	util_strv_free(h, nh);
 	return out;
 }
 

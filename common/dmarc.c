@@ -12,65 +12,28 @@
 
 #include "common/addr.h"
 #include "common/dmarc.h"
+#include "common/lex.h"
 #include "common/util.h"
 
 /* RFC 1035 2.3.4 / RFC 5321 4.5.3.1.2: a name is at most 253 octets in
- * text form (255 on the wire), a label at most 63. */
+ * text form (255 on the wire). */
 #define NAME_MAX_OCTETS 253
-#define LABEL_MAX_OCTETS 63
 
 /* "_dmarc." (RFC 9989 4.10 step 1; the underscored node name of 9.5). */
 #define DMARC_PREFIX "_dmarc."
-
-static bool
-is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool
-is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 /*
  * A domain name usable as an Author Domain or identifier: ASCII
  * letter-digit-hyphen labels (underscores tolerated, as DNS allows them),
  * 1 to 63 octets each, at most 253 in all, one trailing dot allowed.
  * Non-ASCII names are refused: RFC 9989 5.3.1 wants U-labels converted
- * to A-labels, and there is no IDNA library here.  (A small local check
- * for now; it belongs to the coming common/lex module.)
+ * to A-labels, and there is no IDNA library here.
  */
 static bool
 name_ok(const char *s)
 {
-	size_t len = strlen(s), label = 0, i;
-
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > NAME_MAX_OCTETS)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_')
-			return false;
-		if (++label > LABEL_MAX_OCTETS)
-			return false;
-	}
-	return label > 0;
+	return lex_check_domain(s, strlen(s),
+	    LEX_DN_LDH_UNDERSCORE | LEX_DN_TRAILING_DOT);
 }
 
 /* A lower-case copy without the trailing dot. */
@@ -150,8 +113,10 @@ parse_request(const char *v, size_t len)
 static bool
 uri_char(char c)
 {
-	return is_alpha(c) || is_digit(c) || strchr("-._~:/?#[]@!$&'()*+,;=%",
-	    c) != NULL;
+	unsigned char u = (unsigned char)c;
+
+	return lex_is_alpha(u) || lex_is_digit(u) ||
+	    strchr("-._~:/?#[]@!$&'()*+,;=%", c) != NULL;
 }
 
 /*
@@ -169,7 +134,7 @@ uri_ok(const char *s, size_t len)
 		;
 	if (bang < len) { /* obs-dmarc-report-size = "!" 1*DIGIT [unit] */
 		size_t j = bang + 1, digits = 0;
-		while (j < len && is_digit(s[j])) {
+		while (j < len && lex_is_digit((unsigned char)s[j])) {
 			j++;
 			digits++;
 		}
@@ -179,10 +144,11 @@ uri_ok(const char *s, size_t len)
 			return false;
 		len = bang;
 	}
-	if (len == 0 || !is_alpha(s[0]))
+	if (len == 0 || !lex_is_alpha((unsigned char)s[0]))
 		return false;
-	while (i < len && (is_alpha(s[i]) || is_digit(s[i]) ||
-	    s[i] == '+' || s[i] == '-' || s[i] == '.'))
+	while (i < len && (lex_is_alpha((unsigned char)s[i]) ||
+	    lex_is_digit((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+	    s[i] == '.'))
 		i++;
 	if (i >= len || s[i] != ':' || i + 1 >= len)
 		return false;
@@ -204,9 +170,9 @@ urilist_has_valid(const char *v, size_t len)
 		while (i < len && v[i] != ',')
 			i++;
 		b = i;
-		while (a < b && is_wsp(v[a]))
+		while (a < b && lex_is_wsp((unsigned char)v[a]))
 			a++;
-		while (b > a && is_wsp(v[b - 1]))
+		while (b > a && lex_is_wsp((unsigned char)v[b - 1]))
 			b--;
 		if (uri_ok(v + a, b - a))
 			return true;
@@ -233,14 +199,165 @@ note(struct buf *why, const char *fmt, ...)
 	free(t);
 }
 
+/* Which tags a record has given: the first instance of each counts. */
+struct dmarc_seen {
+	bool p, sp, np, t, psd, adkim, aspf;
+};
+
+/* One tag NAME=V after v=DMARC1 into OUT (4.7), notes to W; value_ok: V is
+ * non-empty printable ASCII.  True when it is an invalid p, sp or np
+ * (4.10.1 then decides what the record means).  Over 80 lines because it
+ * is the tag table of 4.7, one short branch per tag. */
+static bool
+record_tag(struct dmarc_record *out, struct dmarc_seen *seen, struct buf *w,
+    const char *name, size_t namelen, const char *v, size_t vlen,
+    bool value_ok)
+{
+	bool bad = false;
+	int pol;
+
+	if (val_eq(name, namelen, "p") || val_eq(name, namelen, "sp") ||
+	    val_eq(name, namelen, "np")) {
+		enum dmarc_policy *dst;
+		bool *once;
+		if (namelen == 1) {
+			dst = &out->p;
+			once = &seen->p;
+		} else if (name[0] == 's' || name[0] == 'S') {
+			dst = &out->sp;
+			once = &seen->sp;
+		} else {
+			dst = &out->np;
+			once = &seen->np;
+		}
+		if (*once) {
+			note(w, "second %.*s= ignored",
+			    (int)namelen, name);
+			return false;
+		}
+		*once = true;
+		if (namelen == 1)
+			out->p_given = true;
+		pol = value_ok ? parse_request(v, vlen) : -1;
+		if (pol < 0) {
+			/* 4.10.1: an invalid p, sp or np. */
+			bad = true;
+			note(w, "invalid %.*s=",
+			    (int)namelen, name);
+		} else
+			*dst = (enum dmarc_policy)pol;
+	} else if (val_eq(name, namelen, "t")) {
+		if (seen->t)
+			return false;
+		seen->t = true;
+		if (value_ok && val_eq(v, vlen, "y"))
+			out->testing = true;
+		else if (!value_ok || !val_eq(v, vlen, "n"))
+			note(w, "invalid %.*s= ignored",
+			    (int)namelen, name);
+	} else if (val_eq(name, namelen, "psd")) {
+		if (seen->psd)
+			return false;
+		seen->psd = true;
+		if (value_ok && val_eq(v, vlen, "y"))
+			out->psd = DMARC_PSD_Y;
+		else if (value_ok && val_eq(v, vlen, "n"))
+			out->psd = DMARC_PSD_N;
+		else if (!value_ok || !val_eq(v, vlen, "u"))
+			note(w, "invalid %.*s= ignored",
+			    (int)namelen, name);
+	} else if (val_eq(name, namelen, "adkim") ||
+	    val_eq(name, namelen, "aspf")) {
+		bool *dst = namelen == 5 ? &out->adkim_strict :
+		    &out->aspf_strict;
+		bool *once = namelen == 5 ? &seen->adkim : &seen->aspf;
+		if (*once)
+			return false;
+		*once = true;
+		if (value_ok && val_eq(v, vlen, "s"))
+			*dst = true;
+		else if (!value_ok || !val_eq(v, vlen, "r"))
+			note(w, "invalid %.*s= ignored",
+			    (int)namelen, name);
+	} else if (val_eq(name, namelen, "rua")) {
+		if (out->rua != NULL || !value_ok)
+			return false;
+		out->rua = xstrndup(v, vlen);
+		out->rua_valid = urilist_has_valid(v, vlen);
+	} else if (val_eq(name, namelen, "ruf")) {
+		if (out->ruf == NULL && value_ok)
+			out->ruf = xstrndup(v, vlen);
+	} else if (val_eq(name, namelen, "fo")) {
+		if (out->fo == NULL && value_ok)
+			out->fo = xstrndup(v, vlen);
+	} else if (val_eq(name, namelen, "pct") ||
+	    val_eq(name, namelen, "rf") || val_eq(name, namelen, "ri"))
+		out->removed_tags = true;
+	/* Anything else (pct, rf, ri included: gone in RFC 9989) is
+	 * an unknown tag and MUST be ignored (4.7). */
+	return bad;
+}
+
+/* dmarc-tag = 1*ALPHA equals 1*dmarc-value in txt[a, b) (WSP already
+ * trimmed at both ends): false when it is not a tag.  *value_ok: the value
+ * is non-empty printable ASCII. */
+static bool
+split_tag(const char *txt, size_t a, size_t b, const char **name,
+    size_t *namelen, const char **v, size_t *vlen, bool *value_ok)
+{
+	size_t n1 = a, v0, k;
+
+	while (n1 < b && lex_is_alpha((unsigned char)txt[n1]))
+		n1++;
+	v0 = n1;
+	while (v0 < b && lex_is_wsp((unsigned char)txt[v0]))
+		v0++;
+	if (n1 == a || v0 >= b || txt[v0] != '=')
+		return false;
+	v0++;
+	while (v0 < b && lex_is_wsp((unsigned char)txt[v0]))
+		v0++;
+	*name = txt + a;
+	*namelen = n1 - a;
+	*v = txt + v0;
+	*vlen = b - v0;
+	*value_ok = *vlen > 0;
+	for (k = 0; k < *vlen; k++)
+		if ((unsigned char)(*v)[k] < 0x20 ||
+		    (unsigned char)(*v)[k] > 0x7e)
+			*value_ok = false;
+	return true;
+}
+
+/* The policy of a record whose tags are all read (bad_policy: an invalid
+ * p, sp or np was seen). */
+static enum dmarc_rec_status
+record_policy(struct dmarc_record *out, bool bad_policy, struct buf *w)
+{
+	if (bad_policy) {
+		/* 4.10.1: with a valid rua, act as if p=none; otherwise no
+		 * DMARC processing. */
+		if (out->rua_valid) {
+			out->p = DMARC_POLICY_NONE;
+			out->sp = out->np = DMARC_POLICY_UNSET;
+			out->p_as_none = true;
+			note(w, "read as p=none (valid rua=)");
+		} else {
+			note(w, "no valid rua=: DMARC does not apply");
+			return DMARC_REC_NO_POLICY;
+		}
+	} else if (out->p == DMARC_POLICY_UNSET)
+		out->p = DMARC_POLICY_NONE; /* 4.7 "p": absent is p=none */
+	return DMARC_REC_OK;
+}
+
 enum dmarc_rec_status
 dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
     char **why)
 {
 	struct buf w = BUF_INIT;
 	bool first = true, bad_policy = false;
-	bool seen_p = false, seen_sp = false, seen_np = false, seen_t = false;
-	bool seen_psd = false, seen_adkim = false, seen_aspf = false;
+	struct dmarc_seen seen = {false};
 	size_t i = 0;
 	enum dmarc_rec_status st = DMARC_REC_OK;
 
@@ -251,18 +368,17 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 	/* dmarc-record = dmarc-version *(dmarc-sep dmarc-tag) [dmarc-sep],
 	 * dmarc-sep = *WSP ";" *WSP: split at ';', which no value holds. */
 	while (i <= len) {
-		size_t a = i, b, n0, n1, v0;
+		size_t a = i, b;
 		const char *name, *v;
 		size_t namelen, vlen;
-		int pol;
-		bool value_ok = true;
+		bool value_ok;
 
 		while (i < len && txt[i] != ';')
 			i++;
 		b = i++;
-		while (a < b && is_wsp(txt[a]))
+		while (a < b && lex_is_wsp((unsigned char)txt[a]))
 			a++;
-		while (b > a && is_wsp(txt[b - 1]))
+		while (b > a && lex_is_wsp((unsigned char)txt[b - 1]))
 			b--;
 		if (a == b) {
 			if (first) {
@@ -273,15 +389,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 				note(&w, "empty tag ignored");
 			continue;
 		}
-		/* dmarc-tag = 1*ALPHA equals 1*dmarc-value */
-		n0 = a;
-		n1 = n0;
-		while (n1 < b && is_alpha(txt[n1]))
-			n1++;
-		v0 = n1;
-		while (v0 < b && is_wsp(txt[v0]))
-			v0++;
-		if (n1 == n0 || v0 >= b || txt[v0] != '=') {
+		if (!split_tag(txt, a, b, &name, &namelen, &v, &vlen,
+		    &value_ok)) {
 			if (first) {
 				st = DMARC_REC_NOT_DMARC;
 				goto done;
@@ -290,19 +399,6 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 			    (int)(b - a > 40 ? 40 : b - a), txt + a);
 			continue;
 		}
-		v0++;
-		while (v0 < b && is_wsp(txt[v0]))
-			v0++;
-		name = txt + n0;
-		namelen = n1 - n0;
-		v = txt + v0;
-		vlen = b - v0;
-		for (size_t k = 0; k < vlen; k++)
-			if ((unsigned char)v[k] < 0x20 ||
-			    (unsigned char)v[k] > 0x7e)
-				value_ok = false;
-		if (vlen == 0)
-			value_ok = false;
 		if (first) {
 			/* 4.7 "v": first, and exactly "DMARC1" (case
 			 * sensitive), or the whole record is ignored. */
@@ -314,104 +410,15 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 			}
 			continue;
 		}
-		if (val_eq(name, namelen, "p") || val_eq(name, namelen, "sp") ||
-		    val_eq(name, namelen, "np")) {
-			enum dmarc_policy *dst;
-			bool *seen;
-			if (namelen == 1) {
-				dst = &out->p;
-				seen = &seen_p;
-			} else if (name[0] == 's' || name[0] == 'S') {
-				dst = &out->sp;
-				seen = &seen_sp;
-			} else {
-				dst = &out->np;
-				seen = &seen_np;
-			}
-			if (*seen) {
-				note(&w, "second %.*s= ignored",
-				    (int)namelen, name);
-				continue;
-			}
-			*seen = true;
-			if (namelen == 1)
-				out->p_given = true;
-			pol = value_ok ? parse_request(v, vlen) : -1;
-			if (pol < 0) {
-				/* 4.10.1: an invalid p, sp or np. */
-				bad_policy = true;
-				note(&w, "invalid %.*s=",
-				    (int)namelen, name);
-			} else
-				*dst = (enum dmarc_policy)pol;
-		} else if (val_eq(name, namelen, "t")) {
-			if (seen_t)
-				continue;
-			seen_t = true;
-			if (value_ok && val_eq(v, vlen, "y"))
-				out->testing = true;
-			else if (!value_ok || !val_eq(v, vlen, "n"))
-				note(&w, "invalid %.*s= ignored",
-				    (int)namelen, name);
-		} else if (val_eq(name, namelen, "psd")) {
-			if (seen_psd)
-				continue;
-			seen_psd = true;
-			if (value_ok && val_eq(v, vlen, "y"))
-				out->psd = DMARC_PSD_Y;
-			else if (value_ok && val_eq(v, vlen, "n"))
-				out->psd = DMARC_PSD_N;
-			else if (!value_ok || !val_eq(v, vlen, "u"))
-				note(&w, "invalid %.*s= ignored",
-				    (int)namelen, name);
-		} else if (val_eq(name, namelen, "adkim") ||
-		    val_eq(name, namelen, "aspf")) {
-			bool *dst = namelen == 5 ? &out->adkim_strict :
-			    &out->aspf_strict;
-			bool *seen = namelen == 5 ? &seen_adkim : &seen_aspf;
-			if (*seen)
-				continue;
-			*seen = true;
-			if (value_ok && val_eq(v, vlen, "s"))
-				*dst = true;
-			else if (!value_ok || !val_eq(v, vlen, "r"))
-				note(&w, "invalid %.*s= ignored",
-				    (int)namelen, name);
-		} else if (val_eq(name, namelen, "rua")) {
-			if (out->rua != NULL || !value_ok)
-				continue;
-			out->rua = xstrndup(v, vlen);
-			out->rua_valid = urilist_has_valid(v, vlen);
-		} else if (val_eq(name, namelen, "ruf")) {
-			if (out->ruf == NULL && value_ok)
-				out->ruf = xstrndup(v, vlen);
-		} else if (val_eq(name, namelen, "fo")) {
-			if (out->fo == NULL && value_ok)
-				out->fo = xstrndup(v, vlen);
-		} else if (val_eq(name, namelen, "pct") ||
-		    val_eq(name, namelen, "rf") || val_eq(name, namelen, "ri"))
-			out->removed_tags = true;
-		/* Anything else (pct, rf, ri included: gone in RFC 9989) is
-		 * an unknown tag and MUST be ignored (4.7). */
+		if (record_tag(out, &seen, &w, name, namelen, v, vlen,
+		    value_ok))
+			bad_policy = true;
 	}
 	if (first) {
 		st = DMARC_REC_NOT_DMARC;
 		goto done;
 	}
-	if (bad_policy) {
-		/* 4.10.1: with a valid rua, act as if p=none; otherwise no
-		 * DMARC processing. */
-		if (out->rua_valid) {
-			out->p = DMARC_POLICY_NONE;
-			out->sp = out->np = DMARC_POLICY_UNSET;
-			out->p_as_none = true;
-			note(&w, "read as p=none (valid rua=)");
-		} else {
-			st = DMARC_REC_NO_POLICY;
-			note(&w, "no valid rua=: DMARC does not apply");
-		}
-	} else if (out->p == DMARC_POLICY_UNSET)
-		out->p = DMARC_POLICY_NONE; /* 4.7 "p": absent is p=none */
+	st = record_policy(out, bad_policy, &w);
 done:
 	if (st == DMARC_REC_NOT_DMARC && w.len == 0)
 		buf_adds(&w, "not a DMARC record (no leading v=DMARC1)");
@@ -762,6 +769,103 @@ set_reason(struct dmarc_result *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The Domain Owner Assessment Policy of OUT->author under the record of
+ * POL (4.10.1), and what applies of it under t=y. */
+static void
+choose_policy(struct dns_ctx *dns, const struct dmarc_step *pol,
+    struct dmarc_result *out)
+{
+	/* The Domain Owner Assessment Policy (4.10.1): p for the domain's
+	 * own record; for a subdomain sp, or np when it does not exist
+	 * (3.2.13: NXDOMAIN, RFC 8020), each falling back to p. */
+	out->policy_tag = "p";
+	out->policy = pol->rec.p;
+	if (strcmp(out->author, out->policy_domain) != 0) {
+		const struct dns_answer *a = dns_query(dns, out->author,
+		    DNS_T_A);
+		if (a->status == DNS_NXDOMAIN)
+			out->author_exists = false;
+		if (!out->author_exists && pol->rec.np != DMARC_POLICY_UNSET) {
+			out->policy_tag = "np";
+			out->policy = pol->rec.np;
+		} else if (pol->rec.sp != DMARC_POLICY_UNSET) {
+			out->policy_tag = "sp";
+			out->policy = pol->rec.sp;
+		}
+	}
+
+	out->applied = out->policy;
+	if (out->testing && out->policy == DMARC_POLICY_REJECT)
+		out->applied = DMARC_POLICY_QUARANTINE;
+	else if (out->testing && out->policy == DMARC_POLICY_QUARANTINE)
+		out->applied = DMARC_POLICY_NONE;
+}
+
+/* The identifier alignment and the result (5.3.4, 5.3.5). */
+static void
+check_alignment(struct dns_ctx *dns, struct walks *ws,
+    const struct dmarc_input *in, struct dmarc_result *out)
+{
+	bool temp = false;
+	size_t i;
+
+	/* 5.3.4 and 5.3.5: any aligned identifier passes.  SPF counts only
+	 * for the MAIL FROM identity with an SPF pass (4.4.2). */
+	if (in->spf_domain != NULL && in->spf_result == RES_PASS) {
+		int r = aligned(dns, ws, out->author, in->spf_domain,
+		    out->aspf_strict);
+		out->spf_aligned = r == 1;
+		temp |= r < 0;
+	}
+	/* 5.3.6: when a DNS query DMARC validation needs does not complete
+	 * (an SPF or DKIM temperror for an identifier that would be aligned,
+	 * or whose alignment is unknown), the message "cannot be considered
+	 * to pass or fail": temperror, so that a receiver defers it (B.3.1:
+	 * a 4xy reply) rather than applies the policy. */
+	if (in->spf_domain != NULL && in->spf_result == RES_TEMPERROR)
+		temp |= aligned(dns, ws, out->author, in->spf_domain,
+		    out->aspf_strict) != 0;
+	for (i = 0; i < in->ndkim; i++) {
+		int r;
+		if (in->dkim_results[i] == RES_TEMPERROR &&
+		    in->dkim_domains[i] != NULL) {
+			temp |= aligned(dns, ws, out->author,
+			    in->dkim_domains[i], out->adkim_strict) != 0;
+			continue;
+		}
+		if (in->dkim_results[i] != RES_PASS ||
+		    in->dkim_domains[i] == NULL)
+			continue;
+		r = aligned(dns, ws, out->author, in->dkim_domains[i],
+		    out->adkim_strict);
+		temp |= r < 0;
+		if (r == 1 && !out->dkim_aligned) {
+			out->dkim_aligned = true;
+			out->aligned_dkim = name_norm(in->dkim_domains[i]);
+		}
+	}
+	if (out->spf_aligned || out->dkim_aligned)
+		out->result = RES_PASS;
+	else if (temp) {
+		out->result = RES_TEMPERROR;
+		out->reason = xstrdup("no aligned pass, and an aligned "
+		    "identifier or the alignment unknown: temporary DNS error "
+		    "(RFC 9989 5.3.6)");
+	} else {
+		out->result = RES_FAIL;
+		out->reason = xstrdup("no aligned identifier with an SPF or "
+		    "DKIM pass (RFC 9989 5.3.5)");
+	}
+	if (out->testing && out->result != RES_PASS &&
+	    out->policy != DMARC_POLICY_NONE) {
+		char *r = xasprintf("%s; t=y: %s is tested, %s applies",
+		    out->reason, dmarc_policy_name(out->policy),
+		    dmarc_policy_name(out->applied));
+		free(out->reason);
+		out->reason = r;
+	}
+}
+
 void
 dmarc_check(struct dns_ctx *dns, const struct dmarc_input *in,
     struct dmarc_result *out)
@@ -770,7 +874,6 @@ dmarc_check(struct dns_ctx *dns, const struct dmarc_input *in,
 	struct dmarc_step first;
 	const struct dmarc_step *pol = NULL;
 	unsigned long sent0 = dns_queries_sent(dns);
-	bool temp = false;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -843,86 +946,8 @@ dmarc_check(struct dns_ctx *dns, const struct dmarc_input *in,
 	out->adkim_strict = pol->rec.adkim_strict;
 	out->aspf_strict = pol->rec.aspf_strict;
 
-	/* The Domain Owner Assessment Policy (4.10.1): p for the domain's
-	 * own record; for a subdomain sp, or np when it does not exist
-	 * (3.2.13: NXDOMAIN, RFC 8020), each falling back to p. */
-	out->policy_tag = "p";
-	out->policy = pol->rec.p;
-	if (strcmp(out->author, out->policy_domain) != 0) {
-		const struct dns_answer *a = dns_query(dns, out->author,
-		    DNS_T_A);
-		if (a->status == DNS_NXDOMAIN)
-			out->author_exists = false;
-		if (!out->author_exists && pol->rec.np != DMARC_POLICY_UNSET) {
-			out->policy_tag = "np";
-			out->policy = pol->rec.np;
-		} else if (pol->rec.sp != DMARC_POLICY_UNSET) {
-			out->policy_tag = "sp";
-			out->policy = pol->rec.sp;
-		}
-	}
-
-	out->applied = out->policy;
-	if (out->testing && out->policy == DMARC_POLICY_REJECT)
-		out->applied = DMARC_POLICY_QUARANTINE;
-	else if (out->testing && out->policy == DMARC_POLICY_QUARANTINE)
-		out->applied = DMARC_POLICY_NONE;
-
-	/* 5.3.4 and 5.3.5: any aligned identifier passes.  SPF counts only
-	 * for the MAIL FROM identity with an SPF pass (4.4.2). */
-	if (in->spf_domain != NULL && in->spf_result == RES_PASS) {
-		int r = aligned(dns, &ws, out->author, in->spf_domain,
-		    out->aspf_strict);
-		out->spf_aligned = r == 1;
-		temp |= r < 0;
-	}
-	/* 5.3.6: when a DNS query DMARC validation needs does not complete
-	 * (an SPF or DKIM temperror for an identifier that would be aligned,
-	 * or whose alignment is unknown), the message "cannot be considered
-	 * to pass or fail": temperror, so that a receiver defers it (B.3.1:
-	 * a 4xy reply) rather than applies the policy. */
-	if (in->spf_domain != NULL && in->spf_result == RES_TEMPERROR)
-		temp |= aligned(dns, &ws, out->author, in->spf_domain,
-		    out->aspf_strict) != 0;
-	for (i = 0; i < in->ndkim; i++) {
-		int r;
-		if (in->dkim_results[i] == RES_TEMPERROR &&
-		    in->dkim_domains[i] != NULL) {
-			temp |= aligned(dns, &ws, out->author,
-			    in->dkim_domains[i], out->adkim_strict) != 0;
-			continue;
-		}
-		if (in->dkim_results[i] != RES_PASS ||
-		    in->dkim_domains[i] == NULL)
-			continue;
-		r = aligned(dns, &ws, out->author, in->dkim_domains[i],
-		    out->adkim_strict);
-		temp |= r < 0;
-		if (r == 1 && !out->dkim_aligned) {
-			out->dkim_aligned = true;
-			out->aligned_dkim = name_norm(in->dkim_domains[i]);
-		}
-	}
-	if (out->spf_aligned || out->dkim_aligned)
-		out->result = RES_PASS;
-	else if (temp) {
-		out->result = RES_TEMPERROR;
-		out->reason = xstrdup("no aligned pass, and an aligned "
-		    "identifier or the alignment unknown: temporary DNS error "
-		    "(RFC 9989 5.3.6)");
-	} else {
-		out->result = RES_FAIL;
-		out->reason = xstrdup("no aligned identifier with an SPF or "
-		    "DKIM pass (RFC 9989 5.3.5)");
-	}
-	if (out->testing && out->result != RES_PASS &&
-	    out->policy != DMARC_POLICY_NONE) {
-		char *r = xasprintf("%s; t=y: %s is tested, %s applies",
-		    out->reason, dmarc_policy_name(out->policy),
-		    dmarc_policy_name(out->applied));
-		free(out->reason);
-		out->reason = r;
-	}
+	choose_policy(dns, pol, out);
+	check_alignment(dns, &ws, in, out);
 done:
 	out->queries = (unsigned)(dns_queries_sent(dns) - sent0);
 	free(first.domain);

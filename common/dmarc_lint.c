@@ -43,6 +43,54 @@ printable(const char *s, size_t len)
 	return d;
 }
 
+/* The findings on the record found at Q (the first step of the walk
+ * from START, whose Organizational Domain is ORG). */
+static void
+lint_record(struct dmarc_lint *out, const char *q,
+    const struct dmarc_step *s0, const char *start, const char *org)
+{
+	const struct dmarc_record *r = &s0->rec;
+	struct dmarc_record again;
+	char *why = NULL;
+
+	dmarc_record_parse(r->text, strlen(r->text), &again, &why);
+	dmarc_record_free(&again);
+	if (s0->rec_status == DMARC_REC_NO_POLICY)
+		FINDING("%s: %s (RFC 9989 4.10.1)", q,
+		    why != NULL ? why : "invalid p, sp or np");
+	else if (why != NULL)
+		FINDING("%s: %s", q, why);
+	free(why);
+	if (!r->p_given)
+		FINDING("%s: no p= tag: read as p=none; p= is "
+		    "RECOMMENDED (RFC 9989 4.7)", q);
+	if (r->removed_tags)
+		FINDING("%s: pct=, rf= or ri=: removed by RFC 9989 "
+		    "(Appendix A.6), ignored by its receivers; use "
+		    "t=y instead of pct", q);
+	if (r->rua != NULL && !r->rua_valid)
+		FINDING("%s: rua=%s holds no valid URI (RFC 9989 4.8 "
+		    "dmarc-uri)", q, r->rua);
+	if (r->rua == NULL)
+		NOTE("%s: no rua=: no aggregate reports will be sent "
+		    "(RFC 9989 4.7)", q);
+	if (s0->rec_status == DMARC_REC_OK && !r->p_as_none &&
+	    r->p == DMARC_POLICY_NONE)
+		NOTE("%s: p=none: monitoring mode (RFC 9989 3.2.12)",
+		    q);
+	if (r->testing)
+		NOTE("%s: t=y: receivers apply one level below the "
+		    "policy (RFC 9989 4.7 \"t\")", q);
+	if ((r->sp != DMARC_POLICY_UNSET ||
+	    r->np != DMARC_POLICY_UNSET) && strcmp(org, start) != 0)
+		NOTE("%s: sp= and np= are not used: %s is below its "
+		    "Organizational Domain %s (RFC 9989 4.7 \"sp\")",
+		    q, start, org);
+	if (r->psd == DMARC_PSD_Y)
+		NOTE("%s: psd=y: published as a Public Suffix Domain "
+		    "(RFC 9989 4.7 \"psd\")", q);
+}
+
 size_t
 dmarc_lint(struct dns_ctx *dns, const char *domain, struct dmarc_lint *out)
 {
@@ -103,49 +151,7 @@ dmarc_lint(struct dns_ctx *dns, const char *domain, struct dmarc_lint *out)
 		goto done;
 	}
 
-	/* The record itself. */
-	{
-		const struct dmarc_record *r = &s0->rec;
-		struct dmarc_record again;
-		char *why = NULL;
-
-		dmarc_record_parse(r->text, strlen(r->text), &again, &why);
-		dmarc_record_free(&again);
-		if (s0->rec_status == DMARC_REC_NO_POLICY)
-			FINDING("%s: %s (RFC 9989 4.10.1)", q,
-			    why != NULL ? why : "invalid p, sp or np");
-		else if (why != NULL)
-			FINDING("%s: %s", q, why);
-		free(why);
-		if (!r->p_given)
-			FINDING("%s: no p= tag: read as p=none; p= is "
-			    "RECOMMENDED (RFC 9989 4.7)", q);
-		if (r->removed_tags)
-			FINDING("%s: pct=, rf= or ri=: removed by RFC 9989 "
-			    "(Appendix A.6), ignored by its receivers; use "
-			    "t=y instead of pct", q);
-		if (r->rua != NULL && !r->rua_valid)
-			FINDING("%s: rua=%s holds no valid URI (RFC 9989 4.8 "
-			    "dmarc-uri)", q, r->rua);
-		if (r->rua == NULL)
-			NOTE("%s: no rua=: no aggregate reports will be sent "
-			    "(RFC 9989 4.7)", q);
-		if (s0->rec_status == DMARC_REC_OK && !r->p_as_none &&
-		    r->p == DMARC_POLICY_NONE)
-			NOTE("%s: p=none: monitoring mode (RFC 9989 3.2.12)",
-			    q);
-		if (r->testing)
-			NOTE("%s: t=y: receivers apply one level below the "
-			    "policy (RFC 9989 4.7 \"t\")", q);
-		if ((r->sp != DMARC_POLICY_UNSET ||
-		    r->np != DMARC_POLICY_UNSET) && strcmp(org, w.start) != 0)
-			NOTE("%s: sp= and np= are not used: %s is below its "
-			    "Organizational Domain %s (RFC 9989 4.7 \"sp\")",
-			    q, w.start, org);
-		if (r->psd == DMARC_PSD_Y)
-			NOTE("%s: psd=y: published as a Public Suffix Domain "
-			    "(RFC 9989 4.7 \"psd\")", q);
-	}
+	lint_record(out, q, s0, w.start, org);
 done:
 	free(q);
 	free(org);
@@ -156,15 +162,9 @@ done:
 void
 dmarc_lint_free(struct dmarc_lint *l)
 {
-	size_t i;
-
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->nfindings; i++)
-		free(l->findings[i]);
-	for (i = 0; i < l->nnotes; i++)
-		free(l->notes[i]);
-	free(l->findings);
-	free(l->notes);
+	util_strv_free(l->findings, l->nfindings);
+	util_strv_free(l->notes, l->nnotes);
 	memset(l, 0, sizeof(*l));
 }

@@ -342,18 +342,25 @@ label_ok(const char *s, size_t len, unsigned flags)
 {
 	size_t i;
 
+	bool underscore = (flags & LEX_DN_LDH_UNDERSCORE) != 0;
+
 	/* Let-dig [Ldh-str]: a letter or digit at both ends. */
 	if ((flags & LEX_DN_LDH) != 0 && (s[0] == '-' || s[len - 1] == '-'))
 		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* The flags are tested once a label, not once a byte: DKIM checks
+	 * d=, s= and the i= domain of every signature with this. */
+	if ((flags & (LEX_DN_LDH | LEX_DN_LDH_UNDERSCORE)) != 0) {
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
 
-		if ((flags & (LEX_DN_LDH | LEX_DN_LDH_UNDERSCORE)) != 0) {
 			if (!lex_is_alpha(c) && !lex_is_digit(c) && c != '-' &&
-			    !(c == '_' && (flags & LEX_DN_LDH_UNDERSCORE)))
+			    !(c == '_' && underscore))
 				return false;
-		} else if ((flags & LEX_DN_VCHAR) != 0 && !lex_is_vchar(c))
-			return false;
+		}
+	} else if ((flags & LEX_DN_VCHAR) != 0) {
+		for (i = 0; i < len; i++)
+			if (!lex_is_vchar((unsigned char)s[i]))
+				return false;
 	}
 	return true;
 }

@@ -63,11 +63,33 @@ lex_is_hexdig(unsigned char c)
 	    (c >= 'a' && c <= 'f');
 }
 
+/* The value of a HEXDIG (either case, as above), or -1 for another byte. */
+static inline int
+lex_hexdig_value(unsigned char c)
+{
+	if (lex_is_digit(c))
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* WSP = SP / HTAB */
 static inline bool
 lex_is_wsp(unsigned char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+/* WSP / CR / LF: the bytes a folded field body's whitespace (RFC 5322
+ * 3.2.2 FWS) is made of, for scanners that take it a byte at a time
+ * (Received tokens, RFC 6376 2.11 qp-section FWS). */
+static inline bool
+lex_is_fws_char(unsigned char c)
+{
+	return lex_is_wsp(c) || c == '\r' || c == '\n';
 }
 
 /* VCHAR = %x21-7E */

@@ -17,12 +17,6 @@
  * domain is at most 255 octets). */
 #define RECEIVED_TOKEN_MAX 255
 
-static bool
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* An address literal's text ("1.2.3.4", "IPv6:..." or a bare IPv6) as
  * inet_ntop writes it, or NULL. */
 static char *
@@ -54,12 +48,12 @@ received_parse(const char *v, size_t len, struct received_env *out)
 
 	p = lex_skip_cfws(p, end);
 	if (end - p < 5 || !util_strcaseeq_n(p, 4, "from", 4) ||
-	    !is_space(p[4]))
+	    !lex_is_fws_char((unsigned char)p[4]))
 		return -1;
 	p = lex_skip_cfws(p + 4, end);
 	/* HELO (or an address literal) up to space or comment. */
 	t0 = p;
-	while (p < end && !is_space(*p) && *p != '(')
+	while (p < end && !lex_is_fws_char((unsigned char)*p) && *p != '(')
 		p++;
 	if (p == t0 || p - t0 > RECEIVED_TOKEN_MAX)
 		return -1;
@@ -67,7 +61,7 @@ received_parse(const char *v, size_t len, struct received_env *out)
 		out->ip = literal_ip(t0 + 1, (size_t)(p - t0 - 2));
 	else
 		out->helo = xstrndup(t0, (size_t)(p - t0));
-	while (p < end && is_space(*p))
+	while (p < end && lex_is_fws_char((unsigned char)*p))
 		p++;
 	if (p < end && *p == '(') {
 		/* The comment after it, nested comments included. */
@@ -89,11 +83,14 @@ received_parse(const char *v, size_t len, struct received_env *out)
 				if (q < c1)
 					out->ip = literal_ip(p + 1,
 					    (size_t)(q - p - 1));
-			} else if ((p == c0 || is_space(p[-1])) &&
+			} else if ((p == c0 ||
+			    lex_is_fws_char((unsigned char)p[-1])) &&
 			    c1 - p > 5 &&
 			    util_strcaseeq_n(p, 5, "helo=", 5)) {
 				const char *q = p + 5;
-				while (q < c1 && !is_space(*q) && *q != ')')
+				while (q < c1 &&
+				    !lex_is_fws_char((unsigned char)*q) &&
+				    *q != ')')
 					q++;
 				if (q > p + 5 &&
 				    q - p - 5 <= RECEIVED_TOKEN_MAX) {

@@ -134,8 +134,9 @@ sanitize(const char *s)
 	return o;
 }
 
+/* CLEAN (sanitize()d; freed here) as a quoted-string (RFC 5322 3.2.4). */
 static char *
-quoted_string(const char *clean)
+quoted_string(char *clean)
 {
 	struct buf b = BUF_INIT;
 	const char *p;
@@ -148,19 +149,18 @@ quoted_string(const char *clean)
 		buf_addc(&b, *p);
 	}
 	buf_addc(&b, '"');
+	free(clean);
 	return buf_detach(&b);
 }
 
 char *
 ar_quote(const char *s)
 {
-	char *clean = sanitize(s), *r;
+	char *clean = sanitize(s);
 
 	if (ar_is_token(clean))
 		return clean;
-	r = quoted_string(clean);
-	free(clean);
-	return r;
+	return quoted_string(clean);
 }
 
 /*
@@ -192,9 +192,10 @@ ar_pvalue(const char *s)
 		free(clean);
 		return r;
 	}
-	r = quotable(clean) ? quoted_string(clean) : NULL;
+	if (quotable(clean))
+		return quoted_string(clean);
 	free(clean);
-	return r;
+	return NULL;
 }
 
 /* Received-SPF key-value (RFC 7208 9.1): dot-atom / quoted-string.  A
@@ -205,14 +206,12 @@ ar_pvalue(const char *s)
 static char *
 spf_value(const char *s)
 {
-	char *clean = sanitize(s), *r;
+	char *clean = sanitize(s);
 
 	if (lex_check_dot_atom_text(clean, strlen(clean)) &&
 	    strchr(clean, '=') == NULL)
 		return clean;
-	r = quoted_string(clean);
-	free(clean);
-	return r;
+	return quoted_string(clean);
 }
 
 /* A comment "(text)" (RFC 5322 3.2.2) that always closes where we close
@@ -374,16 +373,6 @@ resinfo_words(const struct ar_resinfo *ri, char ***words)
 	return n;
 }
 
-static void
-free_words(char **w, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(w[i]);
-	free(w);
-}
-
 char *
 ar_resinfo_line(const struct ar *a, size_t i)
 {
@@ -399,7 +388,7 @@ ar_resinfo_line(const struct ar *a, size_t i)
 			buf_addc(&b, ' ');
 		buf_adds(&b, w[j]);
 	}
-	free_words(w, n);
+	util_strv_free(w, n);
 	return buf_detach(&b);
 }
 
@@ -521,7 +510,7 @@ ar_field(const struct ar *a, const char *eol)
 				fold_word(&f, w[j], true);
 			}
 		}
-		free_words(w, n);
+		util_strv_free(w, n);
 	}
 	buf_adds(&f.b, eol);
 	return buf_detach(&f.b);

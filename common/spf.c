@@ -490,6 +490,37 @@ dns_error(struct spf_ctx *c, const char *name, enum dns_type type,
 	return EV_TEMPERROR;
 }
 
+/*
+ * The lookup every DNS mechanism but ptr starts with (RFC 7208 5.3, 5.4,
+ * 5.7): the answer of type T for NAME, or NULL with *ev the term's result
+ * without one.  A name that cannot be a DNS name (empty or overlong label)
+ * does not exist (RFC 7208 4.3 by analogy; the suite prefers "no match"
+ * for invalid-domain-*); a DNS error is its result (5); a void answer
+ * does not match and counts against the limit (4.6.4).
+ */
+static const struct dns_answer *
+mech_lookup(struct spf_ctx *c, const char *name, enum dns_type type,
+            const struct spf_term *t, enum ev *ev)
+{
+	const struct dns_answer *a;
+
+	if (!spf_name_ok(name)) {
+		spf_trace(c, "%s: not a valid domain name: no match", name);
+		*ev = EV_NOMATCH;
+		return NULL;
+	}
+	a = lookup(c, name, type);
+	if (is_error(a)) {
+		*ev = dns_error(c, name, type, a);
+		return NULL;
+	}
+	if (is_void(a)) {
+		*ev = count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
+		return NULL;
+	}
+	return a;
+}
+
 /* a, and the address lookups of mx.  RFC 7208 4.6.4: every void answer
  * counts against the void-lookup limit, the address lookups of the MX
  * names too (as pyspf and Mail::SPF count them). */
@@ -499,19 +530,10 @@ match_addresses(struct spf_ctx *c, const char *name, const struct spf_term *t)
 	enum dns_type type = c->family == 4 ? DNS_T_A : DNS_T_AAAA;
 	const struct dns_answer *a;
 	size_t i;
+	enum ev ev;
 
-	/* A name that cannot be a DNS name (empty or overlong label) does
-	 * not exist (RFC 7208 4.3 by analogy; the suite prefers "no
-	 * match" for invalid-domain-*). */
-	if (!spf_name_ok(name)) {
-		spf_trace(c, "%s: not a valid domain name: no match", name);
-		return EV_NOMATCH;
-	}
-	a = lookup(c, name, type);
-	if (is_error(a))
-		return dns_error(c, name, type, a);
-	if (is_void(a))
-		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
+	if ((a = mech_lookup(c, name, type, t, &ev)) == NULL)
+		return ev;
 	for (i = 0; i < a->n; i++)
 		if (cidr_match(c, a->rr[i].addr,
 		               c->family == 4 ? t->cidr4 : t->cidr6))
@@ -526,15 +548,8 @@ mech_mx(struct spf_ctx *c, const char *name, const struct spf_term *t)
 	size_t i;
 	enum ev ev;
 
-	if (!spf_name_ok(name)) {
-		spf_trace(c, "%s: not a valid domain name: no match", name);
-		return EV_NOMATCH;
-	}
-	a = lookup(c, name, DNS_T_MX);
-	if (is_error(a))
-		return dns_error(c, name, DNS_T_MX, a);
-	if (is_void(a))
-		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
+	if ((a = mech_lookup(c, name, DNS_T_MX, t, &ev)) == NULL)
+		return ev;
 	/* RFC 7208 4.6.4: an mx mechanism must not look up more than 10
 	 * address records' names; more is a permerror. */
 	if (a->n > SPF_MAX_MX_NAMES) {
@@ -590,19 +605,12 @@ mech_ptr(struct spf_ctx *c, const char *target, const struct spf_term *t)
 static enum ev
 mech_exists(struct spf_ctx *c, const char *name, const struct spf_term *t)
 {
-	const struct dns_answer *a;
+	enum ev ev;
 
-	if (!spf_name_ok(name)) {
-		spf_trace(c, "%s: not a valid domain name: no match", name);
-		return EV_NOMATCH;
-	}
 	/* RFC 7208 5.7: always an A lookup, whatever the client's address
 	 * family; any record matches. */
-	a = lookup(c, name, DNS_T_A);
-	if (is_error(a))
-		return dns_error(c, name, DNS_T_A, a);
-	if (is_void(a))
-		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
+	if (mech_lookup(c, name, DNS_T_A, t, &ev) == NULL)
+		return ev;
 	return EV_MATCH;
 }
 
@@ -635,15 +643,57 @@ mech_include(struct spf_ctx *c, const char *target, const struct spf_term *t)
 }
 
 static enum ev
+mech_all(struct spf_ctx *c, const char *target, const struct spf_term *t)
+{
+	(void)c;
+	(void)target;
+	(void)t;
+	return EV_MATCH;
+}
+
+static enum ev
+mech_ip4(struct spf_ctx *c, const char *target, const struct spf_term *t)
+{
+	(void)target;
+	return c->family == 4 && cidr_match(c, t->net, t->cidr4) ? EV_MATCH
+	                                                         : EV_NOMATCH;
+}
+
+/* RFC 7208 5.6: an IPv4 client (mapped or not) never matches ip6. */
+static enum ev
+mech_ip6(struct spf_ctx *c, const char *target, const struct spf_term *t)
+{
+	(void)target;
+	return c->family == 6 && cidr_match(c, t->net, t->cidr6) ? EV_MATCH
+	                                                         : EV_NOMATCH;
+}
+
+/* Each mechanism (RFC 7208 5): its evaluation, and whether it is one of
+ * the DNS-querying terms RFC 7208 4.6.4 counts (then TARGET is its
+ * expanded domain-spec, else NULL). */
+static const struct {
+	enum ev (*eval)(struct spf_ctx *c, const char *target,
+	    const struct spf_term *t);
+	bool dns;
+} mech_table[] = {
+	[SPF_M_ALL] = {mech_all, false},
+	[SPF_M_INCLUDE] = {mech_include, true},
+	[SPF_M_A] = {match_addresses, true},
+	[SPF_M_MX] = {mech_mx, true},
+	[SPF_M_PTR] = {mech_ptr, true},
+	[SPF_M_IP4] = {mech_ip4, false},
+	[SPF_M_IP6] = {mech_ip6, false},
+	[SPF_M_EXISTS] = {mech_exists, true},
+};
+
+static enum ev
 eval_term(struct spf_ctx *c, const char *domain, const struct spf_term *t)
 {
 	char *target = NULL;
-	enum ev ev = EV_NOMATCH;
-	bool dnsterm = t->mech != SPF_M_ALL && t->mech != SPF_M_IP4 &&
-	               t->mech != SPF_M_IP6;
+	enum ev ev;
 
 	spf_trace(c, "%s: term %s", domain, t->text);
-	if (dnsterm) {
+	if (mech_table[t->mech].dns) {
 		if (!count_term(c, t->text))
 			return EV_PERMERROR;
 		spf_trace(c, "DNS-querying terms: %u of %d", c->dns_terms,
@@ -654,38 +704,7 @@ eval_term(struct spf_ctx *c, const char *domain, const struct spf_term *t)
 		if (t->spec != NULL)
 			spf_trace(c, "target %s", target);
 	}
-	switch (t->mech) {
-	case SPF_M_ALL:
-		ev = EV_MATCH;
-		break;
-	case SPF_M_IP4:
-		ev = c->family == 4 && cidr_match(c, t->net, t->cidr4)
-		         ? EV_MATCH
-		         : EV_NOMATCH;
-		break;
-	case SPF_M_IP6:
-		/* RFC 7208 5.6: an IPv4 client (mapped or not) never
-		 * matches ip6. */
-		ev = c->family == 6 && cidr_match(c, t->net, t->cidr6)
-		         ? EV_MATCH
-		         : EV_NOMATCH;
-		break;
-	case SPF_M_A:
-		ev = match_addresses(c, target, t);
-		break;
-	case SPF_M_MX:
-		ev = mech_mx(c, target, t);
-		break;
-	case SPF_M_PTR:
-		ev = mech_ptr(c, target, t);
-		break;
-	case SPF_M_EXISTS:
-		ev = mech_exists(c, target, t);
-		break;
-	case SPF_M_INCLUDE:
-		ev = mech_include(c, target, t);
-		break;
-	}
+	ev = mech_table[t->mech].eval(c, target, t);
 	free(target);
 	/* RFC 7208 4.6.4: past the time limit the result is temperror, even
 	 * where a failed lookup would only make the term not match (ptr,

@@ -194,6 +194,7 @@ check_terms(struct lint *l, const char *domain, const struct spf_record *r)
 		const struct spf_term *t = &r->terms[i];
 		const char *name = t->spec != NULL ? t->spec : domain;
 		bool macro = t->spec != NULL && has_macro(t->spec);
+		char *n;
 
 		if (t->mech != SPF_M_ALL && t->mech != SPF_M_IP4 &&
 		    t->mech != SPF_M_IP6) {
@@ -227,26 +228,18 @@ check_terms(struct lint *l, const char *domain, const struct spf_record *r)
 			break;
 		case SPF_M_A:
 		case SPF_M_EXISTS:
-			if (!macro) {
-				char *n = xstrdup(name);
-
-				spf_domain_truncate(n);
-				check_addresses(l, domain, t, n);
-				free(n);
-			} else {
-				l->out->macros = true;
-			}
-			break;
 		case SPF_M_MX:
-			if (!macro) {
-				char *n = xstrdup(name);
-
-				spf_domain_truncate(n);
-				check_mx(l, domain, t, n);
-				free(n);
-			} else {
+			if (macro) {
 				l->out->macros = true;
+				break;
 			}
+			n = xstrdup(name);
+			spf_domain_truncate(n);
+			if (t->mech == SPF_M_MX)
+				check_mx(l, domain, t, n);
+			else
+				check_addresses(l, domain, t, n);
+			free(n);
 			break;
 		case SPF_M_INCLUDE:
 			follow(l, domain, t->text, t->spec);
@@ -258,15 +251,77 @@ check_terms(struct lint *l, const char *domain, const struct spf_record *r)
 	}
 }
 
+/* DOMAIN's SPF record (RFC 7208 4.5), counted, with a finding and NULL
+ * when there is none to check; *lenp its length. */
+static const char *
+fetch_record(struct lint *l, const char *domain, const char *via,
+             size_t *lenp)
+{
+	const struct dns_answer *a;
+	const char *data;
+	size_t len, i;
+	long idx;
+
+	if (!spf_domain_ok(domain)) {
+		finding(l, "%s: not a valid domain name%s%s", domain,
+		        via != NULL ? " in " : "", via != NULL ? via : "");
+		return NULL;
+	}
+	trace(l, "%s: fetching the SPF record", domain);
+	a = dns_query(l->dns, domain, DNS_T_TXT);
+	if (answer_error(a)) {
+		l->out->temperrors++;
+		finding(l, "%s: DNS %s looking up TXT (temperror)", domain,
+		        dns_status_name(a->status));
+		return NULL;
+	}
+	idx = spf_select_record(a, l->scope, l->sender_id);
+	if (idx == -2) {
+		finding(l,
+		        "%s: several SPF records (RFC 7208 4.5: "
+		        "permerror)",
+		        domain);
+		return NULL;
+	}
+	if (idx < 0) {
+		if (via != NULL && a->status == DNS_NXDOMAIN)
+			l->out->void_lookups++;
+		finding(l, "%s: %s%s%s", domain,
+		        a->status == DNS_NXDOMAIN ? "the domain does not exist"
+		                                  : "no SPF record",
+		        via != NULL ? ", but " : "", via != NULL ? via : "");
+		if (via != NULL)
+			finding(l,
+			        "%s: %s gives permerror (RFC 7208 5.2, "
+			        "6.1)",
+			        l->path[l->depth - 1], via);
+		return NULL;
+	}
+	l->out->records++;
+	data = a->rr[idx].data;
+	len = a->rr[idx].len;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)data[i] < 0x20 ||
+		    (unsigned char)data[i] > 0x7e) {
+			finding(
+			    l,
+			    "%s: invalid character 0x%02x in the "
+			    "record (RFC 7208 3.1: printable US-ASCII only)",
+			    domain, (unsigned char)data[i]);
+			return NULL;
+		}
+	trace(l, "%s: \"%.*s\"", domain, (int)len, data);
+	*lenp = len;
+	return data;
+}
+
 static void
 walk(struct lint *l, const char *domain, const char *via)
 {
-	const struct dns_answer *a;
 	struct spf_record *r;
 	const char *data, *scopes;
 	size_t len, vlen, slen, i;
 	bool v2;
-	long idx;
 	int d;
 
 	for (d = 0; d < l->depth; d++)
@@ -285,55 +340,8 @@ walk(struct lint *l, const char *domain, const char *via)
 		        domain);
 		return;
 	}
-	if (!spf_domain_ok(domain)) {
-		finding(l, "%s: not a valid domain name%s%s", domain,
-		        via != NULL ? " in " : "", via != NULL ? via : "");
+	if ((data = fetch_record(l, domain, via, &len)) == NULL)
 		return;
-	}
-	trace(l, "%s: fetching the SPF record", domain);
-	a = dns_query(l->dns, domain, DNS_T_TXT);
-	if (answer_error(a)) {
-		l->out->temperrors++;
-		finding(l, "%s: DNS %s looking up TXT (temperror)", domain,
-		        dns_status_name(a->status));
-		return;
-	}
-	idx = spf_select_record(a, l->scope, l->sender_id);
-	if (idx == -2) {
-		finding(l,
-		        "%s: several SPF records (RFC 7208 4.5: "
-		        "permerror)",
-		        domain);
-		return;
-	}
-	if (idx < 0) {
-		if (via != NULL && a->status == DNS_NXDOMAIN)
-			l->out->void_lookups++;
-		finding(l, "%s: %s%s%s", domain,
-		        a->status == DNS_NXDOMAIN ? "the domain does not exist"
-		                                  : "no SPF record",
-		        via != NULL ? ", but " : "", via != NULL ? via : "");
-		if (via != NULL)
-			finding(l,
-			        "%s: %s gives permerror (RFC 7208 5.2, "
-			        "6.1)",
-			        l->path[l->depth - 1], via);
-		return;
-	}
-	l->out->records++;
-	data = a->rr[idx].data;
-	len = a->rr[idx].len;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)data[i] < 0x20 ||
-		    (unsigned char)data[i] > 0x7e) {
-			finding(
-			    l,
-			    "%s: invalid character 0x%02x in the "
-			    "record (RFC 7208 3.1: printable US-ASCII only)",
-			    domain, (unsigned char)data[i]);
-			return;
-		}
-	trace(l, "%s: \"%.*s\"", domain, (int)len, data);
 	if (len > SPF_LINT_MAX_RECORD)
 		finding(l,
 		        "%s: the record is %zu octets; keep it under %d "
@@ -401,12 +409,8 @@ spf_lint(struct dns_ctx *dns, const char *domain, const struct spf_request *req,
 void
 spf_lint_free(struct spf_lint *l)
 {
-	size_t i;
-
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->nfindings; i++)
-		free(l->findings[i]);
-	free(l->findings);
+	util_strv_free(l->findings, l->nfindings);
 	memset(l, 0, sizeof(*l));
 }

@@ -13,12 +13,12 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lex.h"
 #include "common/spf_int.h"
 #include "common/util.h"
 
@@ -63,7 +63,8 @@ delim_bit(unsigned char ch)
 static bool
 unreserved(unsigned char ch)
 {
-	return isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~';
+	return lex_is_alpha(ch) || lex_is_digit(ch) || ch == '-' || ch == '.' ||
+	    ch == '_' || ch == '~';
 }
 
 /* One letter's value (RFC 7208 7.3). */
@@ -100,6 +101,14 @@ set_domain(struct mval *v, const char *s, size_t len)
 	v->len = len;
 }
 
+/* A value that is a C string as it is. */
+static void
+set_text(struct mval *v, const char *s)
+{
+	v->s = s;
+	v->len = strlen(s);
+}
+
 static void
 letter_value(struct spf_macro_vals *c, const char *domain, int letter,
              bool split, struct mval *v)
@@ -127,17 +136,14 @@ letter_value(struct spf_macro_vals *c, const char *domain, int letter,
 		set_domain(v, domain, strlen(domain));
 		break;
 	case 'i':
-		v->s = c->ipi;
-		v->len = strlen(c->ipi);
+		set_text(v, c->ipi);
 		break;
 	case 'p':
 		v->freeme = c->p(c->p_arg, domain);
-		v->s = v->freeme;
-		v->len = strlen(v->s);
+		set_text(v, v->freeme);
 		break;
 	case 'v':
-		v->s = c->family == 4 ? "in-addr" : "ip6";
-		v->len = strlen(v->s);
+		set_text(v, c->family == 4 ? "in-addr" : "ip6");
 		break;
 	case 'h':
 		if (c->helo != NULL && c->helo[0] != '\0') {
@@ -147,24 +153,20 @@ letter_value(struct spf_macro_vals *c, const char *domain, int letter,
 				set_domain(v, c->helo, c->helo_len);
 			v->slot = 3;
 		} else {
-			v->s = "unknown";
-			v->len = 7;
+			set_text(v, "unknown");
 		}
 		break;
 	case 'c':
-		v->s = c->ipc;
-		v->len = strlen(c->ipc);
+		set_text(v, c->ipc);
 		break;
 	case 'r':
-		v->s = c->receiver != NULL && c->receiver[0] != '\0'
+		set_text(v, c->receiver != NULL && c->receiver[0] != '\0'
 		           ? c->receiver
-		           : "unknown";
-		v->len = strlen(v->s);
+		           : "unknown");
 		break;
 	case 't':
 		snprintf(v->tbuf, sizeof(v->tbuf), "%lld", c->now);
-		v->s = v->tbuf;
-		v->len = strlen(v->s);
+		set_text(v, v->tbuf);
 		break;
 	}
 }
@@ -417,10 +419,10 @@ expand_one(struct spf_macro_vals *c, const char *domain, const char *s,
 	}
 	/* "%{" letter *DIGIT [ "r" ] *delimiter "}" */
 	i += 2;
-	letter = tolower((unsigned char)s[i]);
-	escape = isupper((unsigned char)s[i]) != 0;
+	letter = lex_to_lower((unsigned char)s[i]);
+	escape = letter != (unsigned char)s[i]; /* an upper-case letter */
 	i++;
-	while (isdigit((unsigned char)s[i])) {
+	while (lex_is_digit((unsigned char)s[i])) {
 		d = (size_t)(s[i] - '0');
 		/* saturate: more than there can be parts means all */
 		n = n > (SIZE_MAX - d) / 10 ? SIZE_MAX : n * 10 + d;

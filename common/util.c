@@ -70,6 +70,18 @@ xstrdup(const char *s)
 	return xmemdup(s, strlen(s));
 }
 
+void
+util_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *
 xstrndup(const char *s, size_t n)
 {

@@ -44,6 +44,8 @@ char *xstrdup(const char *s) UTIL_MALLOC;
 char *xstrndup(const char *s, size_t n) UTIL_MALLOC;
 char *xmemdup(const void *p, size_t n) UTIL_MALLOC;
 char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_MALLOC;
+/* Free the N strings of V and V itself; V NULL is a no-op. */
+void util_strv_free(char **v, size_t n);
 char *xvasprintf(const char *fmt, va_list ap) UTIL_PRINTF(1, 0) UTIL_MALLOC;
 
 /* util.c: growable byte buffer.  data is always NUL-terminated (the NUL is

@@ -30,6 +30,7 @@
 #include "common/dk.h"
 #include "common/dkim.h"
 #include "common/dns.h"
+#include "common/lex.h"
 #include "common/msg.h"
 #include "common/result.h"
 #include "common/util.h"
@@ -290,7 +291,7 @@ sign_and_verify(struct msg *m, struct dns_ctx *dns, const uint8_t *data,
 	for (i = 0; i < nf; i++)
 		all[i] = i;
 	dk_ok = dk_sending_address(m, all, nf, &dl, &dd, &sender, &why) == 0 &&
-	    dkim_domain_within(dd, strlen(dd), "example.com");
+	    lex_domain_within(dd, strlen(dd), "example.com", 11);
 	free(all);
 
 	if (res->n < 4)

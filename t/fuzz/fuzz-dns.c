@@ -1,5 +1,5 @@
 /*
- * fuzz-dns: libFuzzer harness for the DNS reply check in common/dns.c
+ * fuzz-dns: libFuzzer harness for the DNS reply check in common/dns_net.c
  * (dns_reply_match), the code every datagram and TCP message from the
  * network goes through before anything is believed.  The first byte picks
  * the query type and transport; the rest is the raw packet.  Whatever the

@@ -47,6 +47,7 @@ if [ -z "${CONFIG_H-}" ]; then
 fi
 
 srcs() {
+	dns='dns.c dns_net.c dns_zone.c'
 	case $1 in
 	msg) echo msg.c result.c addr.c lex.c util.c ;;
 	addr) echo addr.c lex.c util.c ;;
@@ -54,15 +55,15 @@ srcs() {
 	canon) echo canon.c util.c ;;
 	crypto) echo crypto.c util.c ;;
 	result) echo result.c addr.c msg.c lex.c util.c ;;
-	spf) echo spf.c spf_parse.c spf_macro.c spf_lint.c dns.c result.c \
+	spf) echo spf.c spf_parse.c spf_macro.c spf_lint.c $dns result.c \
 	    addr.c msg.c lex.c util.c ;;
-	pra) echo pra.c spf.c spf_parse.c spf_macro.c spf_lint.c dns.c \
+	pra) echo pra.c spf.c spf_parse.c spf_macro.c spf_lint.c $dns \
 	    result.c addr.c msg.c lex.c util.c ;;
 	dkim) echo dkim_base.c dkim_sign.c dkim_sig.c dkim_key.c \
-	    dkim_verify.c dk.c dk_verify.c canon.c taglist.c crypto.c dns.c \
+	    dkim_verify.c dk.c dk_verify.c canon.c taglist.c crypto.c $dns \
 	    result.c addr.c msg.c lex.c util.c ;;
-	dns) echo dns.c util.c ;;
-	dmarc) echo dmarc.c received.c dns.c result.c addr.c msg.c lex.c util.c ;;
+	dns) echo $dns util.c ;;
+	dmarc) echo dmarc.c received.c $dns result.c addr.c msg.c lex.c util.c ;;
 	*) echo "run.sh: unknown module $1" >&2; exit 64 ;;
 	esac
 }

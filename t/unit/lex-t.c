@@ -66,7 +66,8 @@ static void
 test_core(void)
 {
 	unsigned c;
-	int alpha = 0, digit = 0, hex = 0, wsp = 0, vchar = 0;
+	int alpha = 0, digit = 0, hex = 0, wsp = 0, vchar = 0, fws = 0;
+	bool hexval_ok = true;
 
 	for (c = 0; c < 256; c++) {
 		alpha += lex_is_alpha((unsigned char)c);
@@ -74,6 +75,11 @@ test_core(void)
 		hex += lex_is_hexdig((unsigned char)c);
 		wsp += lex_is_wsp((unsigned char)c);
 		vchar += lex_is_vchar((unsigned char)c);
+		fws += lex_is_fws_char((unsigned char)c);
+		/* the value exactly for the HEXDIG bytes */
+		if ((lex_hexdig_value((unsigned char)c) >= 0) !=
+		    lex_is_hexdig((unsigned char)c))
+			hexval_ok = false;
 	}
 	/* RFC 5234 B.1 */
 	is_int(52, alpha, "ALPHA = %%x41-5A / %%x61-7A: 52 bytes");
@@ -83,6 +89,11 @@ test_core(void)
 	is_int(94, vchar, "VCHAR = %%x21-7E: 94 bytes");
 	ok(lex_is_hexdig('f') && lex_is_hexdig('F') && !lex_is_hexdig('g'),
 	   "HEXDIG: f, F yes; g no");
+	ok(hexval_ok, "a HEXDIG value for exactly the HEXDIG bytes");
+	ok(lex_hexdig_value('0') == 0 && lex_hexdig_value('9') == 9 &&
+	       lex_hexdig_value('a') == 10 && lex_hexdig_value('F') == 15,
+	   "HEXDIG values: 0, 9, a, F");
+	is_int(4, fws, "FWS bytes: SP, HTAB, CR, LF (RFC 5322 3.2.2)");
 	ok(!lex_is_alpha(0xc3) && !lex_is_vchar(0x80) && !lex_is_vchar(0x7f),
 	   "8-bit and DEL are neither ALPHA nor VCHAR");
 	ok(lex_to_lower('Q') == 'q' && lex_to_lower('q') == 'q' &&

@@ -1,0 +1,118 @@
+/*
+ * cli_dns: the popt table for --nameserver, --dns-timeout, --dns-budget,
+ * --dns-zone and cli_dns_new() (declared in cli.h).  A file of its own so
+ * that programs that never ask DNS (dkimsign, dkkeygen) do not link dns.o
+ * and, with -Wl,--as-needed, do not load ldns and OpenSSL at start-up.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "common/cli.h"
+#include "common/dns.h"
+#include "common/util.h"
+
+enum {
+	CLI_NS = 1,
+	CLI_TIMEOUT,
+	CLI_BUDGET,
+	CLI_ZONE
+};
+
+/* --dns-timeout, --dns-budget: seconds, more than 0 and at most 3600 (an
+ * hour is far past any DNS answer worth waiting for). */
+#define CLI_SECONDS_MAX 3600
+
+static void
+set_seconds(double *out, const char *option, const char *arg)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(arg, &end);
+	if (errno || end == arg || *end != '\0' || !(d > 0) ||
+	    d > CLI_SECONDS_MAX)
+		cli_set_error(xasprintf("%s: not a number of seconds between 0 "
+		    "and %d: %s", option, CLI_SECONDS_MAX, arg));
+	else
+		*out = d;
+}
+
+static void
+dns_callback(poptContext con, enum poptCallbackReason reason,
+    const struct poptOption *opt, const char *arg, const void *data)
+{
+	(void)con;
+	(void)data;
+	if (reason != POPT_CALLBACK_REASON_OPTION)
+		return;
+	switch (opt->val) {
+	case CLI_NS: {
+		unsigned char a[16];
+		size_t alen;
+		unsigned port;
+
+		/* A malformed address is a usage error (64), caught here
+		 * before any input is read. */
+		if (dns_parse_nameserver(arg, a, &alen, &port) < 0) {
+			cli_set_error(xasprintf("--nameserver: want ADDR or "
+			    "ADDR@PORT (IPv4 or IPv6): %s", arg));
+			break;
+		}
+		cli.nameservers = xreallocarray(cli.nameservers,
+		    cli.nnameservers + 1, sizeof(char *));
+		cli.nameservers[cli.nnameservers++] = xstrdup(arg);
+		break;
+	}
+	case CLI_ZONE:
+		cli.zones = xreallocarray(cli.zones, cli.nzones + 1,
+		    sizeof(char *));
+		cli.zones[cli.nzones++] = xstrdup(arg);
+		break;
+	case CLI_TIMEOUT:
+		set_seconds(&cli.dns_timeout, "--dns-timeout", arg);
+		break;
+	case CLI_BUDGET:
+		set_seconds(&cli.dns_budget, "--dns-budget", arg);
+		break;
+	}
+}
+
+struct poptOption cli_dns_table[] = {
+    {NULL, '\0', POPT_ARG_CALLBACK, (void *)dns_callback, 0, NULL, NULL},
+    {"nameserver", 'n', POPT_ARG_STRING, NULL, CLI_NS,
+	"ask this DNS server instead of /etc/resolv.conf's (repeatable)",
+	"ADDR[@PORT]"},
+    {"dns-timeout", '\0', POPT_ARG_STRING, NULL, CLI_TIMEOUT,
+	"seconds to wait for each DNS answer (default 5)", "SECONDS"},
+    {"dns-budget", '\0', POPT_ARG_STRING, NULL, CLI_BUDGET,
+	"seconds of DNS per message, all queries together (default 20)",
+	"SECONDS"},
+    {"dns-zone", '\0', POPT_ARG_STRING, NULL, CLI_ZONE,
+	"answer the names in this master file from it (repeatable)", "FILE"},
+    POPT_TABLEEND};
+
+struct dns_ctx *
+cli_dns_new(char **err)
+{
+	struct dns_ctx *c;
+	size_t i;
+
+	c = dns_new(err);
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < cli.nnameservers; i++)
+		if (dns_add_nameserver(c, cli.nameservers[i], err) < 0)
+			goto fail;
+	dns_set_timeout(c, cli.dns_timeout);
+	dns_set_budget(c, cli.dns_budget);
+	for (i = 0; i < cli.nzones; i++)
+		if (dns_load_zone(c, cli.zones[i], err) < 0)
+			goto fail;
+	return c;
+fail:
+	dns_free(c);
+	return NULL;
+}
