@@ -467,10 +467,18 @@ check_query_options(poptContext pc, const struct spf_request *req)
 		return EX_USAGE;
 	}
 	if (req->scope == SPF_SCOPE_PRA &&
-	    (opt_sender == NULL || opt_sender[0] == '\0')) {
-		error("--scope=pra needs the PRA as --sender");
-		return EX_USAGE;
-	}
+	    (opt_sender == NULL || opt_sender[0] == '\0'))
+		return cli_usage_error(pc, "--scope=pra needs the PRA as "
+		    "--sender");
+	/* An empty or absent MAIL FROM is checked as postmaster@HELO (RFC
+	 * 7208 section 2.4), so a check needs at least one of the two: with
+	 * neither there is no identity, and "postmaster@" is not one.  A
+	 * filter takes the sender from Return-Path and decides per message. */
+	if (req->scope == SPF_SCOPE_MFROM && !opt_filter &&
+	    (opt_sender == NULL || opt_sender[0] == '\0') &&
+	    (opt_helo == NULL || opt_helo[0] == '\0'))
+		return cli_usage_error(pc, "--sender or --helo is required "
+		    "(an empty sender is checked as postmaster@HELO)");
 	if (opt_authserv != NULL && !opt_filter) {
 		error("-A/--authserv-id needs --filter");
 		return EX_USAGE;
