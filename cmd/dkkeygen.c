@@ -584,19 +584,13 @@ check(void)
 	if (stat(keyfile, &st) == 0 && (st.st_mode & 077) != 0)
 		warn("%s: readable by other users; chmod 600 it", keyfile);
 
-	/* A zone file named on the command line must be readable (66), as
-	 * every input file; other DNS option errors are usage errors. */
-	for (i = 0; i < cli.nzones; i++)
-		if (access(cli.zones[i], R_OK) < 0) {
-			syserror("%s: cannot read the zone file",
-			    cli.zones[i]);
-			status = EX_NOINPUT;
-			goto out;
-		}
+	/* A --dns-zone file that cannot be read or parsed is an unusable
+	 * setting (78), as in every program: it is configuration, not the
+	 * input, and an MTA defers on 78 where it would bounce on 66. */
 	dns = cli_dns_new(&err);
 	if (dns == NULL) {
 		error("DNS: %s", err ? err : "cannot set up a resolver");
-		status = EX_USAGE;
+		status = EX_CONFIG;
 		goto out;
 	}
 	status = check_record(dns, name, priv, keyfile);
