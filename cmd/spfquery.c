@@ -372,7 +372,7 @@ is_ip(const char *s)
  * and req->sender_id; opt_sender and opt_helo hold the identity.
  * Returns CLI_RUN or EX_USAGE. */
 static int
-check_scope(struct spf_request *req)
+check_scope(poptContext pc, struct spf_request *req)
 {
 	/* Mail::SPF's spfquery reads "-s WORD" as --scope when WORD has no
 	 * '@' and no '.' (it cannot be a sender then): do the same for the
@@ -388,8 +388,8 @@ check_scope(struct spf_request *req)
 	if (opt_pra != NULL) {
 		if ((opt_scope != NULL && !util_strcaseeq(opt_scope, "pra")) ||
 		    (opt_sender != NULL && strcmp(opt_sender, opt_pra) != 0)) {
-			error("--pra: conflicts with --scope or --sender");
-			return EX_USAGE;
+			return cli_usage_error(pc, "--pra: conflicts with "
+			    "--scope or --sender");
 		}
 		opt_scope = (char *)"pra";
 		opt_sender = opt_pra;
@@ -403,8 +403,8 @@ check_scope(struct spf_request *req)
 		else if (util_strcaseeq(opt_scope, "pra"))
 			req->scope = SPF_SCOPE_PRA;
 		else {
-			error("--scope: not mfrom, helo or pra: %s", opt_scope);
-			return EX_USAGE;
+			return cli_usage_error(pc, "--scope: not mfrom, "
+			    "helo or pra: %s", opt_scope);
 		}
 	}
 	/* Mail::SPF's --identity: the identity of the scope (a HELO name
@@ -414,8 +414,8 @@ check_scope(struct spf_request *req)
 			opt_helo = opt_identity;
 		} else if (opt_sender != NULL &&
 		           strcmp(opt_sender, opt_identity) != 0) {
-			error("--identity: conflicts with --sender");
-			return EX_USAGE;
+			return cli_usage_error(pc, "--identity: conflicts "
+			    "with --sender");
 		} else {
 			opt_sender = opt_identity;
 		}
@@ -428,7 +428,7 @@ check_scope(struct spf_request *req)
  * turns it off (as RFC 4408, which had none).  Returns CLI_RUN or
  * EX_USAGE. */
 static int
-check_max_void(struct spf_request *req)
+check_max_void(poptContext pc, struct spf_request *req)
 {
 	char *end;
 	unsigned long n;
@@ -439,9 +439,8 @@ check_max_void(struct spf_request *req)
 	n = strtoul(opt_max_void, &end, 10);
 	if (errno != 0 || end == opt_max_void || *end != '\0' ||
 	    opt_max_void[0] == '-' || n > 1000000) {
-		error("--max-void-lookups: not a number from 0 to 1000000: %s",
-		      opt_max_void);
-		return EX_USAGE;
+		return cli_usage_error(pc, "--max-void-lookups: not a "
+		    "number from 0 to 1000000: %s", opt_max_void);
 	}
 	req->max_void_lookups = n == 0 ? SPF_VOID_UNLIMITED : (unsigned)n;
 	return CLI_RUN;
@@ -458,13 +457,12 @@ check_query_options(poptContext pc, const struct spf_request *req)
 		return cli_usage_error(pc, "--ip is required (or --lint "
 		    "DOMAIN)");
 	if (!is_ip(opt_ip)) {
-		error("--ip: not an IPv4 or IPv6 address: %s", opt_ip);
-		return EX_USAGE;
+		return cli_usage_error(pc, "--ip: not an IPv4 or IPv6 "
+		    "address: %s", opt_ip);
 	}
 	if (req->scope == SPF_SCOPE_HELO &&
 	    (opt_helo == NULL || opt_helo[0] == '\0')) {
-		error("--scope=helo needs --helo");
-		return EX_USAGE;
+		return cli_usage_error(pc, "--scope=helo needs --helo");
 	}
 	if (req->scope == SPF_SCOPE_PRA &&
 	    (opt_sender == NULL || opt_sender[0] == '\0'))
@@ -480,8 +478,7 @@ check_query_options(poptContext pc, const struct spf_request *req)
 		return cli_usage_error(pc, "--sender or --helo is required "
 		    "(an empty sender is checked as postmaster@HELO)");
 	if (opt_authserv != NULL && !opt_filter) {
-		error("-A/--authserv-id needs --filter");
-		return EX_USAGE;
+		return cli_usage_error(pc, "-A/--authserv-id needs --filter");
 	}
 	return CLI_RUN;
 }
@@ -493,12 +490,12 @@ check_options(poptContext pc, struct spf_request *req)
 	int st;
 
 	if (poptPeekArg(pc) != NULL) {
-		error("unexpected argument: %s", poptPeekArg(pc));
-		return EX_USAGE;
+		return cli_usage_error(pc, "unexpected argument: %s",
+		    poptPeekArg(pc));
 	}
 	memset(req, 0, sizeof(*req));
-	if ((st = check_scope(req)) != CLI_RUN ||
-	    (st = check_max_void(req)) != CLI_RUN ||
+	if ((st = check_scope(pc, req)) != CLI_RUN ||
+	    (st = check_max_void(pc, req)) != CLI_RUN ||
 	    (st = check_query_options(pc, req)) != CLI_RUN)
 		return st;
 	req->default_explanation = opt_defexp;

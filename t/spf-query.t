@@ -105,6 +105,8 @@ run_status 64 "no --ip: usage error" q -s user@pass.example.com
 run_status 64 "bad --ip: usage error" q -i 300.1.2.3 -s user@pass.example.com
 like "^spfquery: " "$(cat "$T/err")" "usage error message names the program"
 run_status 64 "bad --scope: usage error" q --scope=xyz -i 192.0.2.7
+is "spfquery: --scope: not mfrom, helo or pra: xyz|Try 'spfquery --help' for more information." \
+    "$(tr '\n' '|' < "$T/err" | sed 's/|$//')" "bad --scope: the cause, then Try --help (GNU style)"
 run_status 64 "--scope=helo without --helo: usage error" q --scope=helo -i 192.0.2.7
 run_status 64 "--max-void-lookups=abc: usage error" q --max-void-lookups=abc -i 192.0.2.7
 run_status 64 "an operand: usage error" q -i 192.0.2.7 -s user@pass.example.com extra
