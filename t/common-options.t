@@ -4,7 +4,7 @@
 . "${SOURCE:-t}/lib.sh"
 
 progs="dkkeygen dkimsign dkimverify spfquery pra"
-plan 80
+plan 83
 
 for p in $progs; do
 	run_status 0 "$p --help exits 0" "$BIN/$p" --help
@@ -41,3 +41,10 @@ for p in $progs; do
 		is 0 $? "$p: -v and -q accepted" ;;
 	esac
 done
+
+# authcheck too: the cause, then a pointer to --help.
+"$BIN/authcheck" --no-such-option < "$T/msg" > "$T/out" 2> "$T/err"
+is 64 $? "authcheck: unknown option exits 64"
+like "^authcheck: .*no-such-option" "$(head -1 "$T/err")" "authcheck: usage error names the program and the cause"
+is "Try 'authcheck --help' for more information." "$(sed -n 2p "$T/err")" \
+    "authcheck: usage error's second line points at --help"
