@@ -46,7 +46,7 @@ enum {
 static char *opt_alg;
 static char *opt_canon;
 static char *opt_headers;
-static int opt_oversign;
+static int opt_oversign, opt_no_oversign;
 static int opt_length;
 static char *opt_expire;
 static char *opt_identity;
@@ -73,10 +73,14 @@ static struct poptOption options[] = {
 	"relaxed/relaxed)", "HEADER/BODY"},
     {"headers", 'h', POPT_ARG_STRING, &opt_headers, 0,
 	"colon-separated header fields to sign, exactly this h= list "
-	"(default: RFC 6376 5.4.1's list, those present)", "H1:H2..."},
+	"(default: RFC 6376 5.4.1's list, Message-ID and the MIME fields, "
+	"those present)", "H1:H2..."},
     {"oversign", '\0', POPT_ARG_NONE, &opt_oversign, 0,
 	"sign each listed field once more than present, so none can be "
 	"added", NULL},
+    {"no-oversign", '\0', POPT_ARG_NONE, &opt_no_oversign, 0,
+	"do not oversign From, To, Cc, Subject, Date, Reply-To and "
+	"Content-Type (the default list's default)", NULL},
     {"body-length", 'l', POPT_ARG_NONE, &opt_length, 0,
 	"add l= (the signed body length)", NULL},
     {"expire", 'x', POPT_ARG_STRING, &opt_expire, 0,
@@ -312,6 +316,9 @@ check_counts(poptContext pc)
 	if (ndomains == 0 || nselectors == 0 || nkeyfiles == 0)
 		return cli_usage_error(pc, "%s", "-d DOMAIN, -s SELECTOR and "
 		    "-k KEYFILE are required");
+	if (opt_oversign && opt_no_oversign)
+		return cli_usage_error(pc, "%s", "--oversign and --no-oversign "
+		    "contradict each other");
 	if (nselectors != nkeyfiles)
 		return cli_usage_error(pc, "%s", "give one -k KEYFILE per -s "
 		    "SELECTOR");
@@ -379,6 +386,7 @@ check_options(poptContext pc, struct job *j)
 		c->hcanon = hc;
 		c->bcanon = bc;
 		c->oversign = opt_oversign != 0;
+		c->no_default_oversign = opt_no_oversign != 0;
 		c->body_length = opt_length != 0;
 		c->identity = opt_identity;
 		c->timestamp = timestamp;

@@ -223,8 +223,11 @@ create_file(const char *path, mode_t mode, const char *text)
  *		  "p=<250 characters>"
  *		  "<250 more>" )  ; ----- DKIM key SEL for DOMAIN
  *
- * The owner name is relative: it is pasted into DOMAIN's zone (or read
- * with "$ORIGIN DOMAIN." in front).  No h= tag: it would forbid the SHA-1
+ * preceded by a "$ORIGIN DOMAIN." line (RFC 1035 5.1), so that the
+ * file as written is a master file --dns-zone=SEL.txt reads (issue 10:
+ * without it the relative owner name was read under the root, "key not
+ * found").  The owner name stays relative, as opendkim-genkey writes it,
+ * to be pasted into DOMAIN's zone without the $ORIGIN line.  No h= tag: it would forbid the SHA-1
  * that DomainKeys (RFC 4870) needs, and RFC 6376 3.6.1 makes it optional.
  * *value gets the record's text as a resolver returns it (the strings
  * joined), for the self-check in main().
@@ -239,6 +242,8 @@ make_record(const char *selector, const char *domain, const char *ktype,
 
 	snprintf(head, sizeof head, "v=DKIM1; k=%s; %s", ktype,
 	    testing ? "t=y; " : "");
+	buf_printf(&rec, "$ORIGIN %s%s\n", domain,
+	    domain[strlen(domain) - 1] == '.' ? "" : ".");
 	buf_printf(&rec, "%s.%s\tIN\tTXT\t( \"%s\"", selector, DKIM_KEY_LABEL,
 	    head);
 	buf_adds(&val, head);
@@ -584,19 +589,13 @@ check(void)
 	if (stat(keyfile, &st) == 0 && (st.st_mode & 077) != 0)
 		warn("%s: readable by other users; chmod 600 it", keyfile);
 
-	/* A zone file named on the command line must be readable (66), as
-	 * every input file; other DNS option errors are usage errors. */
-	for (i = 0; i < cli.nzones; i++)
-		if (access(cli.zones[i], R_OK) < 0) {
-			syserror("%s: cannot read the zone file",
-			    cli.zones[i]);
-			status = EX_NOINPUT;
-			goto out;
-		}
+	/* A --dns-zone file that cannot be read or parsed is an unusable
+	 * setting (78), as in every program: it is configuration, not the
+	 * input, and an MTA defers on 78 where it would bounce on 66. */
 	dns = cli_dns_new(&err);
 	if (dns == NULL) {
 		error("DNS: %s", err ? err : "cannot set up a resolver");
-		status = EX_USAGE;
+		status = EX_CONFIG;
 		goto out;
 	}
 	status = check_record(dns, name, priv, keyfile);

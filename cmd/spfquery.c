@@ -410,7 +410,7 @@ policy_log(bool warning, const char *line)
 /* --policy's options into policy_conf.  Returns CLI_RUN or EX_USAGE. */
 
 static int
-check_policy_options(void)
+check_policy_options(poptContext pc)
 {
 	struct policy_conf *c = &policy_conf;
 
@@ -423,25 +423,22 @@ check_policy_options(void)
 	else if (strcmp(opt_policy_reject, "none") == 0)
 		c->reject = POLICY_REJECT_NONE;
 	else {
-		error("--policy-reject: not fail, softfail or none: %s",
-		      opt_policy_reject);
-		return EX_USAGE;
+		return cli_usage_error(pc, "--policy-reject: not fail, "
+		    "softfail or none: %s", opt_policy_reject);
 	}
 	if (opt_policy_temperror != NULL &&
 	    strcmp(opt_policy_temperror, "defer") != 0) {
 		if (strcmp(opt_policy_temperror, "prepend") != 0) {
-			error("--policy-temperror: not defer or prepend: %s",
-			      opt_policy_temperror);
-			return EX_USAGE;
+			return cli_usage_error(pc, "--policy-temperror: not "
+			    "defer or prepend: %s", opt_policy_temperror);
 		}
 		c->defer_temperror = false;
 	}
 	if (opt_policy_permerror != NULL &&
 	    strcmp(opt_policy_permerror, "prepend") != 0) {
 		if (strcmp(opt_policy_permerror, "reject") != 0) {
-			error("--policy-permerror: not prepend or reject: %s",
-			      opt_policy_permerror);
-			return EX_USAGE;
+			return cli_usage_error(pc, "--policy-permerror: not "
+			    "prepend or reject: %s", opt_policy_permerror);
 		}
 		c->reject_permerror = true;
 	}
@@ -450,9 +447,9 @@ check_policy_options(void)
 	if (opt_filter || opt_lint != NULL || opt_ip != NULL ||
 	    opt_sender != NULL || opt_helo != NULL || opt_scope != NULL ||
 	    opt_identity != NULL || opt_pra != NULL || opt_authserv != NULL) {
-		error("--policy: takes no --filter, --lint, -A, -i, -s, -H "
-		      "or --scope (the requests give the client)");
-		return EX_USAGE;
+		return cli_usage_error(pc, "%s", "--policy: takes no "
+		    "--filter, --lint, -A, -i, -s, -H or --scope (the requests "
+		    "give the client)");
 	}
 	c->helo_first = opt_policy_helo;
 	c->receiver = opt_receiver;
@@ -696,7 +693,7 @@ check_file_options(poptContext pc, const struct spf_request *req)
  * and req->sender_id; opt_sender and opt_helo hold the identity.
  * Returns CLI_RUN or EX_USAGE. */
 static int
-check_scope(struct spf_request *req)
+check_scope(poptContext pc, struct spf_request *req)
 {
 	/* Mail::SPF's spfquery reads "-s WORD" as --scope when WORD has no
 	 * '@' and no '.' (it cannot be a sender then): do the same for the
@@ -712,8 +709,8 @@ check_scope(struct spf_request *req)
 	if (opt_pra != NULL) {
 		if ((opt_scope != NULL && !util_strcaseeq(opt_scope, "pra")) ||
 		    (opt_sender != NULL && strcmp(opt_sender, opt_pra) != 0)) {
-			error("--pra: conflicts with --scope or --sender");
-			return EX_USAGE;
+			return cli_usage_error(pc, "--pra: conflicts with "
+			    "--scope or --sender");
 		}
 		opt_scope = (char *)"pra";
 		opt_sender = opt_pra;
@@ -727,8 +724,8 @@ check_scope(struct spf_request *req)
 		else if (util_strcaseeq(opt_scope, "pra"))
 			req->scope = SPF_SCOPE_PRA;
 		else {
-			error("--scope: not mfrom, helo or pra: %s", opt_scope);
-			return EX_USAGE;
+			return cli_usage_error(pc, "--scope: not mfrom, "
+			    "helo or pra: %s", opt_scope);
 		}
 	}
 	/* Mail::SPF's --identity: the identity of the scope (a HELO name
@@ -738,8 +735,8 @@ check_scope(struct spf_request *req)
 			opt_helo = opt_identity;
 		} else if (opt_sender != NULL &&
 		           strcmp(opt_sender, opt_identity) != 0) {
-			error("--identity: conflicts with --sender");
-			return EX_USAGE;
+			return cli_usage_error(pc, "--identity: conflicts "
+			    "with --sender");
 		} else {
 			opt_sender = opt_identity;
 		}
@@ -752,7 +749,7 @@ check_scope(struct spf_request *req)
  * turns it off (as RFC 4408, which had none).  Returns CLI_RUN or
  * EX_USAGE. */
 static int
-check_max_void(struct spf_request *req)
+check_max_void(poptContext pc, struct spf_request *req)
 {
 	char *end;
 	unsigned long n;
@@ -763,9 +760,8 @@ check_max_void(struct spf_request *req)
 	n = strtoul(opt_max_void, &end, 10);
 	if (errno != 0 || end == opt_max_void || *end != '\0' ||
 	    opt_max_void[0] == '-' || n > 1000000) {
-		error("--max-void-lookups: not a number from 0 to 1000000: %s",
-		      opt_max_void);
-		return EX_USAGE;
+		return cli_usage_error(pc, "--max-void-lookups: not a "
+		    "number from 0 to 1000000: %s", opt_max_void);
 	}
 	req->max_void_lookups = n == 0 ? SPF_VOID_UNLIMITED : (unsigned)n;
 	return CLI_RUN;
@@ -782,22 +778,28 @@ check_query_options(poptContext pc, const struct spf_request *req)
 		return cli_usage_error(pc, "--ip is required (or --lint "
 		    "DOMAIN)");
 	if (!is_ip(opt_ip)) {
-		error("--ip: not an IPv4 or IPv6 address: %s", opt_ip);
-		return EX_USAGE;
+		return cli_usage_error(pc, "--ip: not an IPv4 or IPv6 "
+		    "address: %s", opt_ip);
 	}
 	if (req->scope == SPF_SCOPE_HELO &&
 	    (opt_helo == NULL || opt_helo[0] == '\0')) {
-		error("--scope=helo needs --helo");
-		return EX_USAGE;
+		return cli_usage_error(pc, "--scope=helo needs --helo");
 	}
 	if (req->scope == SPF_SCOPE_PRA &&
-	    (opt_sender == NULL || opt_sender[0] == '\0')) {
-		error("--scope=pra needs the PRA as --sender");
-		return EX_USAGE;
-	}
+	    (opt_sender == NULL || opt_sender[0] == '\0'))
+		return cli_usage_error(pc, "--scope=pra needs the PRA as "
+		    "--sender");
+	/* An empty or absent MAIL FROM is checked as postmaster@HELO (RFC
+	 * 7208 section 2.4), so a check needs at least one of the two: with
+	 * neither there is no identity, and "postmaster@" is not one.  A
+	 * filter takes the sender from Return-Path and decides per message. */
+	if (req->scope == SPF_SCOPE_MFROM && !opt_filter &&
+	    (opt_sender == NULL || opt_sender[0] == '\0') &&
+	    (opt_helo == NULL || opt_helo[0] == '\0'))
+		return cli_usage_error(pc, "--sender or --helo is required "
+		    "(an empty sender is checked as postmaster@HELO)");
 	if (opt_authserv != NULL && !opt_filter) {
-		error("-A/--authserv-id needs --filter");
-		return EX_USAGE;
+		return cli_usage_error(pc, "-A/--authserv-id needs --filter");
 	}
 	return CLI_RUN;
 }
@@ -809,14 +811,14 @@ check_options(poptContext pc, struct spf_request *req)
 	int st;
 
 	if (poptPeekArg(pc) != NULL) {
-		error("unexpected argument: %s", poptPeekArg(pc));
-		return EX_USAGE;
+		return cli_usage_error(pc, "unexpected argument: %s",
+		    poptPeekArg(pc));
 	}
 	memset(req, 0, sizeof(*req));
 	if (opt_policy)
-		return check_policy_options();
-	if ((st = check_scope(req)) != CLI_RUN ||
-	    (st = check_max_void(req)) != CLI_RUN ||
+		return check_policy_options(pc);
+	if ((st = check_scope(pc, req)) != CLI_RUN ||
+	    (st = check_max_void(pc, req)) != CLI_RUN ||
 	    (st = opt_file != NULL ? check_file_options(pc, req) :
 	     check_query_options(pc, req)) != CLI_RUN)
 		return st;

@@ -118,7 +118,12 @@ cli_usage_error(poptContext pc, const char *fmt, ...)
 	va_end(ap);
 	error("%s", msg);
 	free(msg);
-	poptPrintUsage(pc, stderr, 0);
+	/* One line for the cause and one pointing at --help (the GNU coding
+	 * standards' form), not the whole option table: a usage error lands
+	 * in an MTA's log, where the cause must be the line one sees. */
+	(void)pc;
+	(void)fprintf(stderr, "Try '%s --help' for more information.\n",
+	    util_program());
 	return EX_USAGE;
 }
 

@@ -113,8 +113,9 @@ struct dns_ctx *cli_dns_new(char **err);
  *   a value the shared tables refused (cli.error) is a usage error: it
  *   prints it as cli_usage_error() does and returns EX_USAGE.  -V prints
  *   "PROGRAM (senderauth) VERSION" and returns cli_finish_output(0).
- * cli_usage_error: prints "program: message" and the usage summary on
- *   stderr; returns EX_USAGE (64: nothing has been read).
+ * cli_usage_error: prints "program: message" and "Try 'program --help'
+ *   for more information." on stderr (two lines, not the option table);
+ *   returns EX_USAGE (64: nothing has been read).
  * cli_finish_output: flush and close stdout; returns EX_IOERR (after one
  *   message) when that fails, else status.  Use as the last step of main.
  */

@@ -85,6 +85,9 @@ enum dkim_kind {
  *    more instances; names are not lower-cased), or NULL for the default:
  *    every field of RFC 6376 5.4.1's recommended list the message has, each
  *    name as often as the message has that field.
+ *    With the default list, each of dkim_oversign_headers the message
+ *    has is named once more (oversigned, as OpenDKIM's OversignHeaders),
+ *    unless no_default_oversign.
  *  oversign: after that, each distinct name is added until h= names it one
  *    more time than the message has it, so no instance can be added later
  *    (RFC 6376 8.15).
@@ -110,6 +113,7 @@ struct dkim_sign_conf {
 	const char *const *headers;
 	size_t nheaders;
 	bool oversign;
+	bool no_default_oversign; /* default list: oversign none of it */
 	bool body_length;
 	const char *identity;
 	int64_t timestamp;

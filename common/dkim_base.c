@@ -20,13 +20,23 @@
 #include "common/util.h"
 
 /* RFC 6376 5.4.1: header fields that SHOULD be signed, when present.
- * From is the one that MUST be (RFC 6376 5.4). */
+ * From is the one that MUST be (RFC 6376 5.4).  Then the MIME fields and
+ * Message-ID, which OpenDKIM and dkimpy sign too: a changed Content-Type
+ * or Content-Transfer-Encoding changes how the signed body is read. */
 const char *const dkim_default_headers[DKIM_NDEFAULT_HEADERS] = {
 	"from", "reply-to", "subject", "date", "to", "cc",
 	"resent-date", "resent-from", "resent-sender", "resent-to",
 	"resent-cc", "in-reply-to", "references", "list-id", "list-help",
 	"list-unsubscribe", "list-subscribe", "list-post", "list-owner",
-	"list-archive",
+	"list-archive", "message-id", "mime-version", "content-type",
+	"content-transfer-encoding",
+};
+
+/* The fields oversigned by default (as OpenDKIM's OversignHeaders): those
+ * a reader shows or uses to read the body, so that an added instance
+ * breaks the signature (RFC 6376 8.15). */
+const char *const dkim_oversign_headers[DKIM_NOVERSIGN_HEADERS] = {
+	"from", "to", "cc", "subject", "date", "reply-to", "content-type",
 };
 
 /* ------------------------------------------------------------ lexical */

@@ -75,10 +75,15 @@ void dkim_qp_encode(struct buf *out, const char *s, size_t len);
 
 /* ------------------------------------------------- header field names */
 
-/* RFC 6376 5.4.1: the header fields that SHOULD be signed (the default
- * h= list), lower case, From first. */
-#define DKIM_NDEFAULT_HEADERS 20
+/* The default h= list, lower case, From first: RFC 6376 5.4.1's fields
+ * that SHOULD be signed, then Message-ID, MIME-Version, Content-Type and
+ * Content-Transfer-Encoding. */
+#define DKIM_NDEFAULT_HEADERS 24
 extern const char *const dkim_default_headers[DKIM_NDEFAULT_HEADERS];
+/* The fields of the default list oversigned by default (RFC 6376 8.15),
+ * lower case. */
+#define DKIM_NOVERSIGN_HEADERS 7
+extern const char *const dkim_oversign_headers[DKIM_NOVERSIGN_HEADERS];
 
 /* True when name (len bytes) is one of dkim_default_headers,
  * case-insensitively. */

@@ -171,6 +171,17 @@ sign_names(struct msg *m, const struct dkim_sign_conf *c, size_t *n)
 				v[cnt++] = xstrdup(dkim_default_headers[i]);
 			}
 		}
+		/* One more instance of each field a reader relies on, when
+		 * present: an instance added in transit then breaks the
+		 * signature (RFC 6376 8.15).  Absent ones are not named:
+		 * their addition is as visible as any other field's. */
+		for (i = 0; i < DKIM_NOVERSIGN_HEADERS &&
+		    !c->oversign && !c->no_default_oversign; i++) {
+			if (dkim_count_fields(m, dkim_oversign_headers[i]) == 0)
+				continue;
+			v = xreallocarray(v, cnt + 1, sizeof(*v));
+			v[cnt++] = xstrdup(dkim_oversign_headers[i]);
+		}
 	}
 	if (c->oversign) {
 		size_t base = cnt;

@@ -42,7 +42,9 @@ dns_load_zone(struct dns_ctx *c, const char *path, char **err)
 	}
 	/* Relative names without $ORIGIN are relative to the root. */
 	origin = ldns_dname_new_frm_str(".");
-	while (!feof(fp)) {
+	/* ferror(): a directory opens but every read fails (EISDIR) and
+	 * never reaches EOF; without it this loop would never end. */
+	while (!feof(fp) && !ferror(fp)) {
 		rr = NULL;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
 		if (st == LDNS_STATUS_OK) {
@@ -72,6 +74,12 @@ dns_load_zone(struct dns_ctx *c, const char *path, char **err)
 		ldns_rr_free(rr);
 		ret = -1;
 		break;
+	}
+	if (ret == 0 && ferror(fp)) {
+		if (err != NULL)
+			*err = xasprintf("%s: %s", path, errno != 0 ?
+			    strerror(errno) : "read error");
+		ret = -1;
 	}
 	ldns_rdf_deep_free(origin);
 	ldns_rdf_deep_free(prev);

@@ -4,7 +4,7 @@
 . "${SOURCE:-t}/lib.sh"
 
 progs="dkkeygen dkimsign dkimverify spfquery pra"
-plan 70
+plan 83
 
 for p in $progs; do
 	run_status 0 "$p --help exits 0" "$BIN/$p" --help
@@ -19,6 +19,11 @@ for p in $progs; do
 	is 64 $? "$p: unknown option exits 64"
 	like "^$p: " "$(head -1 "$T/err")" "$p: usage error names the program"
 	is "" "$(cat "$T/out")" "$p: usage error writes nothing on stdout"
+	# The cause and a pointer to --help, never the option table (it
+	# buries the cause in an MTA's log: issue 10).
+	is 2 "$(wc -l < "$T/err" | tr -d ' ')" "$p: usage error is two lines"
+	is "Try '$p --help' for more information." "$(sed -n 2p "$T/err")" \
+	    "$p: usage error's second line points at --help"
 	case $p in
 	dkkeygen|dkimverify|spfquery|pra)
 		"$BIN/$p" --dns-timeout=abc < "$T/msg" > "$T/out" 2> "$T/err"
@@ -36,3 +41,10 @@ for p in $progs; do
 		is 0 $? "$p: -v and -q accepted" ;;
 	esac
 done
+
+# authcheck too: the cause, then a pointer to --help.
+"$BIN/authcheck" --no-such-option < "$T/msg" > "$T/out" 2> "$T/err"
+is 64 $? "authcheck: unknown option exits 64"
+like "^authcheck: .*no-such-option" "$(head -1 "$T/err")" "authcheck: usage error names the program and the cause"
+is "Try 'authcheck --help' for more information." "$(sed -n 2p "$T/err")" \
+    "authcheck: usage error's second line points at --help"

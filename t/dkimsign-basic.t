@@ -90,7 +90,7 @@ like '^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=football.example.
 strip_sigs "$T/s1" > "$T/s1.body"
 same_file "$T/msg" "$T/s1.body" "every other byte unchanged"
 like 't=1528637909;' "$(tr -d '\r\n' < "$T/s1")" "-t sets t="
-like 'h=from:subject:date:to;' "$(tr -d '\r\n\t ' < "$T/s1")" "default h=: RFC 6376 5.4.1 list, those present"
+like 'h=from:subject:date:to:message-id:from:to:subject:date;' "$(tr -d '\r\n\t ' < "$T/s1")" "default h=: RFC 6376 5.4.1 list and Message-ID, those present, From To Subject Date oversigned"
 is 0 "$(tr -d '\r' < "$T/s1" | awk 'length > 78' | wc -l | tr -d ' ')" "no line longer than 78 columns"
 is 0 "$(sed -n '/^From:/q;p' "$T/s1" | grep -vc "$(printf '\r')\$")" "CRLF input, CRLF field"
 run_status 0 "signature verifies" $VERIFY < "$T/s1"
@@ -138,11 +138,27 @@ like 'header.s=brisbane' "$(head -n 1 "$T/out")" "... in field order"
 # --oversign: an added From breaks the signature
 run_status 0 "--oversign" "$BIN/dkimsign" -d $D -s test -k "$RSA" --oversign < "$T/msg"
 cp "$T/out" "$T/over"
-like 'h=from:subject:date:to:from:subject:date:to;' "$(tr -d '\r\n\t ' < "$T/over")" "each field named once more than present"
+like 'h=from:subject:date:to:message-id:from:subject:date:to:message-id;' "$(tr -d '\r\n\t ' < "$T/over")" "each field named once more than present"
 run_status 0 "over-signed message verifies" $VERIFY < "$T/over"
 { sed -n '1,/^Message-ID/p' "$T/over"; printf 'From: Mallory <m@evil.example>\r\n'; sed '1,/^Message-ID/d' "$T/over"; } > "$T/over2"
 run_status 1 "From added after signing: not a pass" $VERIFY < "$T/over2"
 like '^dkim=fail' "$(cat "$T/out")" "... fail"
+
+# Default oversigning (issue 10 item 6): From, To, Cc, Subject, Date,
+# Reply-To and Content-Type once more than present, so an added To breaks
+# the default signature; --no-oversign turns it off.
+{ sed -n '1,/^Message-ID/p' "$T/s1"; printf 'To: Mallory <m@evil.example>\r\n'; sed '1,/^Message-ID/d' "$T/s1"; } > "$T/s1to"
+run_status 1 "default: To added after signing: not a pass" $VERIFY < "$T/s1to"
+printf 'From: a@football.example.com\r\nReply-To: r@football.example.com\r\nCc: c@example.net\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 7bit\r\nX-Other: x\r\n\r\nbody\r\n' > "$T/mime"
+run_status 0 "MIME fields: signed" "$BIN/dkimsign" -d $D -s test -k "$RSA" < "$T/mime"
+like 'h=from:reply-to:cc:mime-version:content-type:content-transfer-encoding:from:cc:reply-to:content-type;' "$(tr -d '\r\n\t ' < "$T/out")" "default h=: MIME-Version, Content-Type, Content-Transfer-Encoding signed; From, Cc, Reply-To, Content-Type oversigned; X-Other not"
+cp "$T/out" "$T/mime.s"
+run_status 0 "MIME fields: verifies" $VERIFY < "$T/mime.s"
+run_status 0 "--no-oversign" "$BIN/dkimsign" -d $D -s test -k "$RSA" --no-oversign < "$T/msg"
+like 'h=from:subject:date:to:message-id;' "$(tr -d '\r\n\t ' < "$T/out")" "--no-oversign: each present field once"
+run_status 64 "--oversign --no-oversign: usage error" "$BIN/dkimsign" -d $D -s test -k "$RSA" --oversign --no-oversign < "$T/msg"
+run_status 0 "-h: exactly the list, no default oversigning" "$BIN/dkimsign" -d $D -s test -k "$RSA" -h from:to < "$T/msg"
+like 'h=from:to;' "$(tr -d '\r\n\t ' < "$T/out")" "-h from:to: h=from:to"
 
 # h= stays within what verifiers accept (DKIM_MAX_H_NAMES, 1024): a message
 # with 3000 Received fields signs the bottom-most instances (RFC 6376 5.4.2),

@@ -67,12 +67,14 @@ like '^Public-Key: \(2048 bit\)' "$(openssl pkey -in "$D/rsa.private" -noout -te
     "OpenSSL reads a 2048-bit RSA key"
 is "v=DKIM1; k=rsa; p=$(spki_b64 "$D/rsa.private")" "$(value "$D/rsa.txt")" \
     "record = v=DKIM1; k=rsa; p=<SPKI of the private key>"
-like "^rsa\\._domainkey	IN	TXT	\\( \"v=DKIM1; k=rsa; \"\$" "$(head -n 1 "$D/rsa.txt")" \
-    "first line: relative owner, IN TXT, opening parenthesis (opendkim-genkey shape)"
+is '$ORIGIN example.com.' "$(head -n 1 "$D/rsa.txt")" \
+    "first line: \$ORIGIN DOMAIN. (the file is a zone file for --dns-zone)"
+like "^rsa\\._domainkey	IN	TXT	\\( \"v=DKIM1; k=rsa; \"\$" "$(sed -n 2p "$D/rsa.txt")" \
+    "second line: relative owner, IN TXT, opening parenthesis (opendkim-genkey shape)"
 like '" \)  ; ----- DKIM key rsa for example.com$' "$(tail -n 1 "$D/rsa.txt")" \
     "last line closes the parenthesis"
 ok "every string is at most 255 bytes" test "$(longest "$D/rsa.txt")" -le 255
-is 3 "$(wc -l <"$D/rsa.txt" | tr -d ' ')" "2048-bit key: p= in two strings, one a line"
+is 4 "$(wc -l <"$D/rsa.txt" | tr -d ' ')" "2048-bit key: \$ORIGIN, then p= in two strings, one a line"
 unlike 'h=' "$(value "$D/rsa.txt")" "no h= tag (DomainKeys needs SHA-1)"
 unlike 't=' "$(value "$D/rsa.txt")" "no t= tag without --testing"
 
@@ -124,7 +126,7 @@ is "-rw-------" "$(mode "$D/um.private")" "umask 000: private key still 0600"
 is "-rw-r--r--" "$(mode "$D/um.txt")" "umask 000: record 0644"
 like '^Public-Key: \(1024 bit\)' "$(openssl pkey -in "$D/um.private" -noout -text_pub 2>&1)" \
     "-b 1024 makes a 1024-bit key"
-is 2 "$(wc -l <"$D/um.txt" | tr -d ' ')" "1024-bit key: p= fits in one string"
+is 3 "$(wc -l <"$D/um.txt" | tr -d ' ')" "1024-bit key: \$ORIGIN, then p= in one string"
 
 # --- trailing slash and dot ---------------------------------------------------------
 run_status 0 "-D DIR/ and -d DOMAIN.: exit 0" "$K" -d example.com. -s dot -t ed25519 -D "$D/"
@@ -172,8 +174,18 @@ run_status 78 "--check: not a key: 78" \
     "$K" --check -d example.com -s rsa -k "$D/rsa.txt" --dns-zone="$Z"
 like "^dkkeygen: $D/rsa.txt: not a usable private key" "$(cat "$T/err")" \
     "--check: unusable key file named"
-run_status 66 "--check: zone file missing: 66" \
+run_status 78 "--check: zone file missing: 78 (an unusable setting)" \
     "$K" --check -d example.com -s rsa -D "$D" --dns-zone="$T/nozone"
+
+# SELECTOR.txt as written is a zone file (issue 10: "key not found").
+run_status 0 "--check --dns-zone=SELECTOR.txt: key OK" \
+    "$K" --check -d example.com -s rsa -D "$D" --dns-zone="$D/rsa.txt"
+printf 'From: a@example.com\nSubject: t\n\nbody\n' >"$T/msg"
+"$BIN/dkimsign" -d example.com -s rsa -k "$D/rsa.private" <"$T/msg" >"$T/signed"
+run_status 0 "dkimverify --dns-zone=SELECTOR.txt verifies a message signed with the key" \
+    "$BIN/dkimverify" --nameserver=127.0.0.1@1 --dns-timeout=1 --dns-zone="$D/rsa.txt" <"$T/signed"
+like '^dkim=pass header.d=example.com header.s=rsa ' "$(cat "$T/out")" "... dkim=pass"
+is '$ORIGIN example.com.' "$(head -n 1 "$D/dot.txt")" "-d DOMAIN.: one dot in \$ORIGIN"
 
 # dkimpy's key format, made with the recipe in docs/dkkeygen.1.
 openssl pkey -in "$D/ed.private" -outform DER | tail -c 32 | base64 >"$T/ed.seed"

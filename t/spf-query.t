@@ -105,10 +105,23 @@ run_status 64 "no --ip: usage error" q -s user@pass.example.com
 run_status 64 "bad --ip: usage error" q -i 300.1.2.3 -s user@pass.example.com
 like "^spfquery: " "$(cat "$T/err")" "usage error message names the program"
 run_status 64 "bad --scope: usage error" q --scope=xyz -i 192.0.2.7
+is "spfquery: --scope: not mfrom, helo or pra: xyz|Try 'spfquery --help' for more information." \
+    "$(tr '\n' '|' < "$T/err" | sed 's/|$//')" "bad --scope: the cause, then Try --help (GNU style)"
 run_status 64 "--scope=helo without --helo: usage error" q --scope=helo -i 192.0.2.7
 run_status 64 "--max-void-lookups=abc: usage error" q --max-void-lookups=abc -i 192.0.2.7
-run_status 64 "an operand: usage error" q -i 192.0.2.7 extra
-run_status 64 "-A without --filter: usage error" q -i 192.0.2.7 -A mx
+run_status 64 "an operand: usage error" q -i 192.0.2.7 -s user@pass.example.com extra
+run_status 64 "-A without --filter: usage error" q -i 192.0.2.7 -s user@pass.example.com -A mx
+like "filter" "$(head -1 "$T/err")" "-A without --filter: the cause is -A"
+# Sender or HELO required (DESIGN: an empty or absent sender is
+# postmaster@HELO, RFC 7208 2.4): with neither there is no identity.
+run_status 64 "-i alone: usage error" q -i 192.0.2.7
+like "sender or --helo" "$(head -1 "$T/err")" "-i alone: says sender or HELO is needed"
+is "" "$(cat "$T/out")" "-i alone: no result printed"
+run_status 64 "-i and an empty -s without -H: usage error" q -i 192.0.2.7 -s ''
+run_status 64 "-ip= alone (libspf2 form): usage error" "$BIN/spfquery" "$NS" -ip=192.0.2.7
+run_status 64 "-ip= -sender= empty, no -helo= (libspf2 form): usage error" "$BIN/spfquery" "$NS" -ip=192.0.2.7 -sender=
+run_status 0 "-i and -H only: postmaster@HELO is checked" q -i 192.0.2.10 -H mail.example.com
+like 'postmaster@mail\.example\.com' "$(sed -n 3p "$T/out")" "-i and -H only: the identity is postmaster@HELO"
 run_status 0 "--version" "$BIN/spfquery" --version
 like '^spfquery \(senderauth\) [0-9]' "$(cat "$T/out")" "--version prints name and version"
 

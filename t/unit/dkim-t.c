@@ -388,9 +388,20 @@ test_round_trip(void)
 
 	/* default h=: recommended fields present, Received not among them */
 	conf[0].hcanon = conf[0].bcanon = CANON_RELAXED;
+	conf[0].no_default_oversign = true;
 	rs = sign_verify(sample, conf, 1, c, 1700000000, &signedtext);
 	ok(strstr(signedtext, "h=from:subject:date:to;") != NULL,
 	    "default h= is RFC 6376 5.4.1's list, those present");
+	dkim_results_free(rs);
+	free(signedtext);
+	conf[0].no_default_oversign = false;
+
+	/* by default From, To, Subject and Date are named once more */
+	rs = sign_verify(sample, conf, 1, c, 1700000000, &signedtext);
+	ok(strstr(signedtext, "h=from:subject:date:to:from:to:subject:date;")
+	    != NULL, "default h= oversigns From, To, Subject, Date");
+	is_int(RES_PASS, rs->r[0].result, "default-oversigned signature "
+	    "passes");
 	dkim_results_free(rs);
 	free(signedtext);
 
