@@ -439,6 +439,12 @@ print_summary(const struct verdict *v)
 			detail("HELO:", s);
 			free(s);
 		}
+		/* RFC 7208 4.6.4's limits, and how much of them was spent. */
+		s = xasprintf("%u of %u DNS-querying terms, %u of %u void "
+		    "lookups", v->spf.dns_terms, SPF_MAX_DNS_TERMS,
+		    v->spf.void_lookups, SPF_MAX_VOID_LOOKUPS);
+		detail("Lookups:", s);
+		free(s);
 	} else
 		detail("Result:", "none"), detail("Reason:", v->no_ip);
 	if (v->env_note != NULL)
@@ -474,6 +480,11 @@ print_summary(const struct verdict *v)
 		detail("Identity:", s);
 		free(s);
 		detail("Reason:", r->reason);
+		if (r->key_bits != 0) {
+			s = xasprintf("%u bits", r->key_bits);
+			detail("Key:", s);
+			free(s);
+		}
 		if (r->testing)
 			detail("Testing:", "the key has t=y");
 	}

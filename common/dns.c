@@ -204,6 +204,7 @@ rr_convert(struct dns_rr *out, const ldns_rr *rr, enum dns_type t)
 	size_t i, sz, l;
 
 	memset(out, 0, sizeof(*out));
+	out->ttl = ldns_rr_ttl(rr);
 	switch (t) {
 	case DNS_T_TXT:
 		/* RFC 7208 3.3, RFC 6376 3.6.2.2: one RR's character-strings
@@ -351,7 +352,12 @@ answer_text(const struct dns_answer *a, enum dns_type t)
 
 	if (a->status != DNS_OK)
 		return xstrdup(dns_status_name(a->status));
-	buf_printf(&b, "NOERROR %zu record%s:", a->n, a->n == 1 ? "" : "s");
+	/* The lowest TTL of the set (RFC 2181 5.2 wants them equal). */
+	for (i = 0, k = 0; i < a->n; i++)
+		if (i == 0 || a->rr[i].ttl < a->rr[k].ttl)
+			k = i;
+	buf_printf(&b, "NOERROR %zu record%s, TTL %lu:", a->n,
+	    a->n == 1 ? "" : "s", a->n > 0 ? (unsigned long)a->rr[k].ttl : 0UL);
 	for (i = 0; i < a->n; i++) {
 		buf_adds(&b, i == 0 ? " " : ", ");
 		if (t == DNS_T_MX)

@@ -83,6 +83,7 @@ struct dns_rr {
 	unsigned nstrings;
 	unsigned pref;
 	unsigned char addr[16];
+	uint32_t ttl; /* as received (RFC 2181 5.2: one TTL per RRset) */
 };
 
 struct dns_answer {

@@ -70,6 +70,12 @@ like '^ +TXT _dmarc\.example\.com.*v=DMARC1; p=reject' "$(cat "$T/out")" \
 	"seed: details list the DMARC record consulted"
 like 'Policy: +p=reject from _dmarc\.example\.com' "$(cat "$T/out")" \
 	"seed: details name the policy and where it came from"
+like '^ +TXT _dmarc\.example\.com.*NOERROR 1 record, TTL [0-9]+: ' "$(cat "$T/out")" \
+	"seed: each record consulted comes with its TTL"
+like 'Key: +(1024|2048|3072|4096) bits' "$(cat "$T/out")" \
+	"seed: the DKIM details give the key size"
+like 'Lookups: +[1-9][0-9]* of 10 DNS-querying terms, [0-2] of 2 void lookups' \
+	"$(cat "$T/out")" "seed: SPF details count the RFC 7208 4.6.4 lookups spent"
 
 # --- wrong IP: SPF, Sender ID and iprev fail; DKIM still aligned
 run_status 0 "wrong IP: DMARC still passes through DKIM" \

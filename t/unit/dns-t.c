@@ -440,7 +440,8 @@ test_trace(void)
 	ok(strstr(tracebuf.data ? tracebuf.data : "",
 	    "query TXT txt.example.com\n") != NULL, "trace: query line");
 	ok(strstr(tracebuf.data ? tracebuf.data : "",
-	    "answer TXT txt.example.com: NOERROR 1 record: \"v=spf1 a -all\"\n")
+	    "answer TXT txt.example.com: NOERROR 1 record, TTL 300: "
+	    "\"v=spf1 a -all\"\n")
 	    != NULL, "trace: answer line");
 	ok(strstr(tracebuf.data ? tracebuf.data : "",
 	    "answer A missing.example.com: NXDOMAIN") == NULL &&
