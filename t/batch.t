@@ -35,8 +35,10 @@ cp "$T/pass.eml" "$T/d/sub/deeper"
 ln -s nowhere "$T/d/d"
 mkfifo "$T/d/fifo" 2>/dev/null
 run_status 66 "directory: 66 (a dangling link cannot be read)" $V "$T/d"
-is "$T/d/a: dkim=fail (body hash mismatch) header.d=$D header.s=test header.a=rsa-sha256 header.b=$(sed -n 's/.*b=\([A-Za-z0-9+\/]\{8\}\).*/\1/p' "$T/out" | head -1)" \
-    "$(sed -n 1p "$T/out")" "... files in name order: a first"
+# header.b= is left out of the comparison: it changes with each signing,
+# and is quoted when its first 8 characters hold a "/" (RFC 8601 pvalue).
+is "$T/d/a: dkim=fail (body hash mismatch) header.d=$D header.s=test header.a=rsa-sha256" \
+    "$(sed -n '1s/ header\.b=.*//p' "$T/out")" "... files in name order: a first"
 is "a b c" "$(sed -n 's|^.*/d/\([a-z]\): dkim=.*|\1|p' "$T/out" | tr '\n' ' ' | sed 's/ $//')" \
     "... a b c verified; e and d reported; .hidden, sub/ and the FIFO left out"
 is "5 messages: 1 pass, 1 fail, 1 none, 0 temperror, 2 unreadable" "$(tail -n 1 "$T/out")" \
