@@ -146,83 +146,67 @@ sender_domain(const char *s)
 	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
 }
 
-/* Run every check on m.  Returns 0, or -1 with *err when the message
- * cannot be read (body I/O). */
-static int
-run_checks(struct msg *m, struct verdict *v, struct received_env *env,
-    char **err)
+/* The envelope: the options, or what --envelope=received finds in the
+ * topmost Received field and Return-Path for what they leave out. */
+static void
+take_envelope(struct msg *m, struct verdict *v, struct received_env *env)
 {
-	struct dkim_verify_opts vo;
-	struct dmarc_input din;
-	const char **dd = NULL;
-	enum res *dr = NULL;
-	char *author = NULL, *why = NULL;
-	unsigned long sent0 = dns_queries_sent(dns);
-	size_t i, n = 0;
-	int k;
-
-	memset(v, 0, sizeof(*v));
-	for (k = 0; k < C_N; k++)
-		buf_reset(&dnslog[k]);
-	/* DESIGN: the DNS budget bounds each message, also in a batch. */
-	dns_budget_start(dns);
 	v->ip = opt_ip;
 	v->helo = opt_helo;
 	v->sender = opt_sender;
-	if (opt_envelope != NULL) {
-		if (received_env(m, env, &v->env_note) < 0)
-			debug("--envelope=received: %s", v->env_note);
-		if (v->ip == NULL)
-			v->ip = env->ip;
-		if (v->helo == NULL)
-			v->helo = env->helo;
-		if (v->sender == NULL)
-			v->sender = env->sender;
-	}
-
-	/* SPF, MAIL FROM then HELO identity (RFC 7208 2.3, 2.4). */
-	cur_check = C_SPF;
+	if (opt_envelope == NULL)
+		return;
+	if (received_env(m, env, &v->env_note) < 0)
+		debug("--envelope=received: %s", v->env_note);
 	if (v->ip == NULL)
+		v->ip = env->ip;
+	if (v->helo == NULL)
+		v->helo = env->helo;
+	if (v->sender == NULL)
+		v->sender = env->sender;
+}
+
+/* SPF, MAIL FROM then HELO identity (RFC 7208 2.3, 2.4). */
+static void
+check_spf(struct verdict *v)
+{
+	struct spf_request hr;
+
+	cur_check = C_SPF;
+	if (v->ip == NULL) {
 		v->no_ip = opt_envelope != NULL ? "no client address: no "
 		    "--ip, and none in the topmost Received field" :
 		    "no client address: give --ip or --envelope=received";
-	else {
-		struct spf_request hr;
-		memset(&v->spf_req, 0, sizeof(v->spf_req));
-		v->spf_req.ip = v->ip;
-		v->spf_req.sender = v->sender;
-		v->spf_req.helo = v->helo;
-		v->spf_req.receiver = authserv_id;
-		v->spf_req.scope = SPF_SCOPE_MFROM;
-		v->spf_req.now = now;
-		spf_check(dns, &v->spf_req, &v->spf);
-		v->spf_done = true;
-		if (v->helo != NULL && spf_domain_ok(v->helo)) {
-			hr = v->spf_req;
-			hr.scope = SPF_SCOPE_HELO;
-			spf_check(dns, &hr, &v->spf_helo);
-			v->helo_done = true;
-		}
+		return;
 	}
-
-	/* Sender ID (RFC 4406) on the PRA (RFC 4407). */
-	cur_check = C_SID;
-	if (pra_find(m, &v->pra) == 0 && v->ip != NULL) {
-		pra_check(dns, v->ip, v->helo, v->pra.address, &v->sid);
-		v->sid_done = true;
+	memset(&v->spf_req, 0, sizeof(v->spf_req));
+	v->spf_req.ip = v->ip;
+	v->spf_req.sender = v->sender;
+	v->spf_req.helo = v->helo;
+	v->spf_req.receiver = authserv_id;
+	v->spf_req.scope = SPF_SCOPE_MFROM;
+	v->spf_req.now = now;
+	spf_check(dns, &v->spf_req, &v->spf);
+	v->spf_done = true;
+	if (v->helo != NULL && spf_domain_ok(v->helo)) {
+		hr = v->spf_req;
+		hr.scope = SPF_SCOPE_HELO;
+		spf_check(dns, &hr, &v->spf_helo);
+		v->helo_done = true;
 	}
+}
 
-	/* Every DKIM and DomainKeys signature, one body pass. */
-	cur_check = C_DKIM;
-	vo.min_key_bits = DKIM_MIN_RSA_BITS;
-	vo.now = now;
-	if (dkim_verify(m, dns, &vo, &v->dk, err) < 0) {
-		cur_check = -1;
-		return -1;
-	}
+/* DMARC (RFC 9989 5.3): SPF counts through MAIL FROM only (4.4.2),
+ * DKIM through DKIM-Signature d= (4.4.1; not DomainKeys). */
+static void
+check_dmarc(struct msg *m, struct verdict *v)
+{
+	struct dmarc_input din;
+	const char **dd;
+	enum res *dr;
+	char *author = NULL, *why = NULL;
+	size_t i, n = 0;
 
-	/* DMARC (RFC 9989 5.3): SPF counts through MAIL FROM only (4.4.2),
-	 * DKIM through DKIM-Signature d= (4.4.1; not DomainKeys). */
 	cur_check = C_DMARC;
 	memset(&din, 0, sizeof(din));
 	if (dmarc_author_domain(m, &author, &why) == 0)
@@ -250,7 +234,7 @@ run_checks(struct msg *m, struct verdict *v, struct received_env *env,
 		free(v->dmarc.reason);
 		v->dmarc.reason = r;
 	}
-		if (din.author == NULL && why != NULL) {
+	if (din.author == NULL && why != NULL) {
 		free(v->dmarc.reason);
 		v->dmarc.reason = why;
 		why = NULL;
@@ -259,6 +243,43 @@ run_checks(struct msg *m, struct verdict *v, struct received_env *env,
 	free(dr);
 	free(author);
 	free(why);
+}
+
+/* Run every check on m, in the order of docs/authcheck.1, sharing one
+ * DNS cache.  Returns 0, or -1 with *err when the message cannot be read
+ * (body I/O). */
+static int
+run_checks(struct msg *m, struct verdict *v, struct received_env *env,
+    char **err)
+{
+	struct dkim_verify_opts vo;
+	unsigned long sent0 = dns_queries_sent(dns);
+	int k;
+
+	memset(v, 0, sizeof(*v));
+	for (k = 0; k < C_N; k++)
+		buf_reset(&dnslog[k]);
+	/* DESIGN: the DNS budget bounds each message, also in a batch. */
+	dns_budget_start(dns);
+	take_envelope(m, v, env);
+	check_spf(v);
+
+	/* Sender ID (RFC 4406) on the PRA (RFC 4407). */
+	cur_check = C_SID;
+	if (pra_find(m, &v->pra) == 0 && v->ip != NULL) {
+		pra_check(dns, v->ip, v->helo, v->pra.address, &v->sid);
+		v->sid_done = true;
+	}
+
+	/* Every DKIM and DomainKeys signature, one body pass. */
+	cur_check = C_DKIM;
+	vo.min_key_bits = DKIM_MIN_RSA_BITS;
+	vo.now = now;
+	if (dkim_verify(m, dns, &vo, &v->dk, err) < 0) {
+		cur_check = -1;
+		return -1;
+	}
+	check_dmarc(m, v);
 
 	/* iprev (RFC 8601 2.7.3). */
 	cur_check = C_IPREV;
@@ -389,12 +410,12 @@ detail_dns(int c)
 	}
 }
 
+/* The "Summary of Results" block: one line per check, in port25's words. */
 static void
-print_summary(const struct verdict *v)
+summary_lines(const struct verdict *v)
 {
 	size_t i;
 	bool any_dkim = false, any_dk = false;
-	char *s;
 
 	printf("Summary of Results\n");
 	printf("SPF check: %s\n", v->spf_done ? res_name(v->spf.result) :
@@ -421,6 +442,13 @@ print_summary(const struct verdict *v)
 	printf("DMARC check: %s\n", res_name(v->dmarc.result));
 	printf("iprev check: %s\n", v->iprev_done ?
 	    res_name(v->iprev.result) : "none");
+}
+
+/* Details: SPF (MAIL FROM and HELO), with RFC 7208 4.6.4's lookups spent. */
+static void
+details_spf(const struct verdict *v)
+{
+	char *s;
 
 	printf("\nDetails\n");
 	printf("\nSPF check details:\n");
@@ -450,6 +478,13 @@ print_summary(const struct verdict *v)
 	if (v->env_note != NULL)
 		detail("Envelope:", v->env_note);
 	detail_dns(C_SPF);
+}
+
+/* Details: Sender ID: the PRA (RFC 4407) and its check (RFC 4406). */
+static void
+details_sid(const struct verdict *v)
+{
+	char *s;
 
 	printf("\nSender-ID check details:\n");
 	detail("Result:", v->sid_done ? res_name(v->sid.result) :
@@ -464,6 +499,14 @@ print_summary(const struct verdict *v)
 	    !v->sid_done ? v->no_ip : v->sid.problem != NULL ?
 	    v->sid.problem : v->sid.comment);
 	detail_dns(C_SID);
+}
+
+/* Details: every DKIM and DomainKeys signature, with its key size. */
+static void
+details_dkim(const struct verdict *v)
+{
+	size_t i;
+	char *s;
 
 	printf("\nDKIM and DomainKeys check details:\n");
 	if (v->dk->n == 0)
@@ -489,6 +532,13 @@ print_summary(const struct verdict *v)
 			detail("Testing:", "the key has t=y");
 	}
 	detail_dns(C_DKIM);
+}
+
+/* Details: DMARC (RFC 9989): the policy that applies, where it came from, alignment. */
+static void
+details_dmarc(const struct verdict *v)
+{
+	char *s;
 
 	printf("\nDMARC check details:\n");
 	detail("Result:", res_name(v->dmarc.result));
@@ -527,6 +577,13 @@ print_summary(const struct verdict *v)
 	}
 	detail("Record:", v->dmarc.record);
 	detail_dns(C_DMARC);
+}
+
+/* Details: iprev (RFC 8601 2.7.3). */
+static void
+details_iprev(const struct verdict *v)
+{
+	char *s;
 
 	printf("\niprev check details:\n");
 	if (v->iprev_done) {
@@ -540,6 +597,18 @@ print_summary(const struct verdict *v)
 	} else
 		detail("Result:", "none"), detail("Reason:", v->no_ip);
 	detail_dns(C_IPREV);
+}
+
+/* --format=summary: the summary block, then the details of each check. */
+static void
+print_summary(const struct verdict *v)
+{
+	summary_lines(v);
+	details_spf(v);
+	details_sid(v);
+	details_dkim(v);
+	details_dmarc(v);
+	details_iprev(v);
 	(void)check_names;
 }
 
@@ -1042,6 +1111,28 @@ has_control(const char *s)
 	return false;
 }
 
+/* --lint DOMAIN [-s SELECTOR...]: the domain and the selectors only. */
+static int
+check_lint_options(poptContext pc)
+{
+	size_t len = strlen(opt_lint);
+
+	if (len == 0 || has_control(opt_lint) || len > 253 ||
+	    strchr(opt_lint, ' ') != NULL)
+		return cli_usage_error(pc,
+		    "--lint=%s: not a domain name", opt_lint);
+	if (opt_filter || opt_ip != NULL || opt_envelope != NULL ||
+	    poptPeekArg(pc) != NULL || opt_files_from != NULL)
+		return cli_usage_error(pc, "--lint takes a domain and "
+		    "-s selectors only");
+	for (size_t i = 0; opt_s != NULL && opt_s[i] != NULL; i++)
+		if (opt_s[i][0] == '\0' || has_control(opt_s[i]) ||
+		    strchr(opt_s[i], ' ') != NULL)
+			return cli_usage_error(pc,
+			    "-s %s: not a selector", opt_s[i]);
+	return CLI_RUN;
+}
+
 /* The options' values, checked before anything is read (DESIGN: a usage
  * error reads nothing).  Returns CLI_RUN to go on, else the exit status. */
 static char hostname[HOST_NAME_MAX + 1];
@@ -1051,6 +1142,7 @@ check_options(poptContext pc)
 {
 	unsigned char abuf[16];
 	char *end;
+	int st;
 
 	if (opt_s != NULL && opt_lint == NULL) {
 		if (opt_s[1] != NULL)
@@ -1058,22 +1150,8 @@ check_options(poptContext pc)
 			    "(several -s are --lint's selectors)");
 		opt_sender = (char *)opt_s[0];
 	}
-	if (opt_lint != NULL) {
-		size_t len = strlen(opt_lint);
-		if (len == 0 || has_control(opt_lint) || len > 253 ||
-		    strchr(opt_lint, ' ') != NULL)
-			return cli_usage_error(pc,
-			    "--lint=%s: not a domain name", opt_lint);
-		if (opt_filter || opt_ip != NULL || opt_envelope != NULL ||
-		    poptPeekArg(pc) != NULL || opt_files_from != NULL)
-			return cli_usage_error(pc, "--lint takes a domain and "
-			    "-s selectors only");
-		for (size_t i = 0; opt_s != NULL && opt_s[i] != NULL; i++)
-			if (opt_s[i][0] == '\0' || has_control(opt_s[i]) ||
-			    strchr(opt_s[i], ' ') != NULL)
-				return cli_usage_error(pc,
-				    "-s %s: not a selector", opt_s[i]);
-	}
+	if (opt_lint != NULL && (st = check_lint_options(pc)) != CLI_RUN)
+		return st;
 	if (opt_format != NULL) {
 		if (strcmp(opt_format, "summary") == 0)
 			format = FMT_SUMMARY;
