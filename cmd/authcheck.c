@@ -998,108 +998,37 @@ lint(const char *domain, const char **selectors)
 
 /* ------------------------------------------------------------- batch */
 
-static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp, n_err;
-static int worst_error;
-
-/* Progress on stderr, only for a person watching (a terminal): cron mails
- * whatever a job writes, and a log is no place for carriage returns. */
-#define PROGRESS_EVERY 100 /* files between two updates */
-
+/* One file of a batch that cannot be read: a JSON line for it too. */
 static void
-progress(bool done)
+batch_unreadable(const char *name, int err, void *arg)
 {
-	static int tty = -1;
+	(void)arg;
+	json_error(name, strerror(err));
+}
 
-	if (tty < 0)
-		tty = isatty(STDERR_FILENO);
-	if (!tty || util_verbosity < 0)
-		return;
-	if (done)
-		fputs("\r\033[K", stderr);
-	else if (n_msgs % PROGRESS_EVERY == 0)
-		fprintf(stderr, "\r%lu messages...", n_msgs);
-	fflush(stderr);
+static int
+batch_one(int fd, const char *name, void *arg)
+{
+	(void)arg;
+	return check_print(fd, name);
 }
 
 /* The FILE operands, their directories and the --files-from names, one
- * at a time (common/batch.h), then the summary. */
+ * at a time (common/batch.h, cli_batch()), then the summary. */
 static int
 batch(const char **files)
 {
-	struct batch *b;
-	struct batch_item it;
-	FILE *list = NULL;
+	struct cli_tally t = {0};
+	int st;
 
-	if (opt_files_from != NULL) {
-		if (strcmp(opt_files_from, "-") == 0)
-			list = stdin;
-		else if ((list = fopen(opt_files_from, "r")) == NULL) {
-			syserror("--files-from=%s", opt_files_from);
-			return EX_NOINPUT;
-		}
-	}
-	b = batch_new(files, list, opt_null);
-	while (batch_next(b, &it)) {
-		int fd, st;
-
-		if (it.err != 0) {
-			errno = it.err;
-			syserror("%s", it.name);
-			json_error(it.name, strerror(it.err));
-			st = EX_NOINPUT;
-		} else if (it.is_stdin)
-			st = check_print(STDIN_FILENO, it.name);
-		else if ((fd = open(it.name, O_RDONLY)) < 0) {
-			int e = errno;
-			syserror("%s", it.name);
-			json_error(it.name, strerror(e));
-			st = EX_NOINPUT;
-		} else {
-			st = check_print(fd, it.name);
-			close(fd);
-		}
-		n_msgs++;
-		if (st == EXIT_PASS)
-			n_pass++;
-		else if (st == EXIT_NOTPASS)
-			n_fail++;
-		else if (st == EXIT_NOTHING)
-			n_none++;
-		else if (st == EX_TEMPFAIL)
-			n_temp++;
-		else {
-			/* unreadable or not a message: counted apart, so
-			 * that N adds up (authcheck(1) "Batch mode") */
-			n_err++;
-			if (worst_error != EX_NOINPUT)
-				worst_error = st;
-		}
-		progress(false);
-	}
-	progress(true);
-	batch_free(b);
-	if (list != NULL && list != stdin)
-		fclose(list);
-	/* JSON output stays one object a line; the count goes to stderr
-	 * with -v only.  N = pass + fail + none + temperror + unreadable,
-	 * the last part printed only when it is not 0. */
-	if (format != FMT_JSON) {
-		printf("\n%lu messages: DMARC %lu pass, %lu fail, %lu none, "
-		    "%lu temperror", n_msgs, n_pass, n_fail, n_none,
-		    n_temp);
-		if (n_err > 0)
-			printf(", %lu unreadable", n_err);
-		putchar('\n');
-	}
-	if (worst_error != 0)
-		return worst_error;
-	if (n_fail > 0)
-		return EXIT_NOTPASS;
-	if (n_temp > 0)
-		return EX_TEMPFAIL;
-	if (n_none > 0)
-		return EXIT_NOTHING;
-	return EXIT_PASS;
+	st = cli_batch(files, opt_files_from, opt_null, batch_one,
+	    batch_unreadable, NULL, &t);
+	if (st != 0)
+		return st;
+	/* JSON output stays one object a line: no summary line there. */
+	if (format != FMT_JSON)
+		cli_tally_print(&t, "\n", "DMARC ");
+	return cli_tally_exit(&t);
 }
 
 static bool
@@ -1135,8 +1064,6 @@ check_lint_options(poptContext pc)
 
 /* The options' values, checked before anything is read (DESIGN: a usage
  * error reads nothing).  Returns CLI_RUN to go on, else the exit status. */
-static char hostname[HOST_NAME_MAX + 1];
-
 static int
 check_options(poptContext pc)
 {
@@ -1185,33 +1112,12 @@ check_options(poptContext pc)
 			    opt_time);
 		now = t;
 	}
-	if (opt_authserv != NULL) {
-		if (*opt_authserv == '\0' || has_control(opt_authserv))
-			return cli_usage_error(pc, "-A: not a usable "
-			    "authserv-id: \"%s\"", opt_authserv);
-		authserv_id = opt_authserv;
-	} else {
-		if (gethostname(hostname, sizeof(hostname)) < 0 ||
-		    hostname[0] == '\0' || has_control(hostname))
-			strcpy(hostname, "localhost");
-		hostname[sizeof(hostname) - 1] = '\0';
-		authserv_id = hostname;
-	}
-	if (opt_filter && (poptPeekArg(pc) != NULL || opt_files_from != NULL))
-		return cli_usage_error(pc, "%s", "--filter reads stdin: no "
-		    "FILE operands");
-	if (opt_null && opt_files_from == NULL)
-		return cli_usage_error(pc, "%s", "--null goes with "
-		    "--files-from");
-	if (opt_files_from != NULL && strcmp(opt_files_from, "-") == 0) {
-		const char **a = poptGetArgs(pc);
-
-		for (; a != NULL && *a != NULL; a++)
-			if (strcmp(*a, "-") == 0)
-				return cli_usage_error(pc, "%s", "--files-from=- "
-				    "and the FILE \"-\" both read stdin");
-	}
-	return CLI_RUN;
+	authserv_id = cli_authserv_id(opt_authserv);
+	if (authserv_id == NULL)
+		return cli_usage_error(pc, "-A: not a usable authserv-id: "
+		    "\"%s\"", opt_authserv);
+	return cli_check_batch_options(pc, opt_filter, opt_files_from,
+	    opt_null);
 }
 
 /* The man page's steps: set up DNS, then lint a domain, filter stdin,

@@ -69,10 +69,6 @@ static struct dkim_verify_opts vopts;
 static const char *authserv_id;
 static struct dns_ctx *dns;
 
-/* Batch counters (DESIGN.md summary line). */
-static unsigned long n_msgs, n_pass, n_fail, n_none, n_temp, n_err;
-static int worst_error; /* EX_NOINPUT or EX_DATAERR seen in batch mode */
-
 static int
 parse_num(const char *s, long long min, long long max, long long *out)
 {
@@ -286,114 +282,28 @@ filter(void)
 	return status;
 }
 
-static void
-count(int st)
+/* One file of a batch: the DNS budget is per message (DESIGN.md). */
+static int
+batch_one(int fd, const char *name, void *arg)
 {
-	n_msgs++;
-	switch (st) {
-	case EXIT_PASS:
-		n_pass++;
-		break;
-	case EXIT_NOTPASS:
-		n_fail++;
-		break;
-	case EXIT_NOTHING:
-		n_none++;
-		break;
-	case EX_TEMPFAIL:
-		n_temp++;
-		break;
-	default:
-		/* not a message, or unreadable: counted apart, so
-		 * that N adds up (dkimverify(1) "Batch mode") */
-		n_err++;
-		if (worst_error != EX_NOINPUT)
-			worst_error = st;
-		break;
-	}
-}
-
-/* Progress on stderr, only for a person watching (a terminal): cron mails
- * whatever a job writes, and a log is no place for carriage returns. */
-#define PROGRESS_EVERY 100 /* files between two updates */
-
-static void
-progress(bool done)
-{
-	static int tty = -1;
-
-	if (tty < 0)
-		tty = isatty(STDERR_FILENO);
-	if (!tty || util_verbosity < 0)
-		return;
-	if (done)
-		fputs("\r\033[K", stderr);
-	else if (n_msgs % PROGRESS_EVERY == 0)
-		fprintf(stderr, "\r%lu messages...", n_msgs);
-	fflush(stderr);
+	(void)arg;
+	if (dns != NULL)
+		dns_budget_start(dns);
+	return verify_print(fd, name);
 }
 
 static int
 batch(const char **files)
 {
-	struct batch *b;
-	struct batch_item it;
-	FILE *list = NULL;
+	struct cli_tally t = {0};
+	int st;
 
-	if (opt_files_from != NULL) {
-		if (strcmp(opt_files_from, "-") == 0)
-			list = stdin;
-		else if ((list = fopen(opt_files_from, "r")) == NULL) {
-			syserror("--files-from=%s", opt_files_from);
-			return EX_NOINPUT;
-		}
-	}
-	b = batch_new(files, list, opt_null);
-	while (batch_next(b, &it)) {
-		int fd, st;
-
-		/* DESIGN.md: the DNS budget is per message. */
-		if (dns != NULL)
-			dns_budget_start(dns);
-		if (it.err != 0) {
-			errno = it.err;
-			syserror("%s", it.name);
-			st = EX_NOINPUT;
-		} else if (it.is_stdin)
-			st = verify_print(STDIN_FILENO, it.name);
-		else if ((fd = open(it.name, O_RDONLY)) < 0) {
-			syserror("%s", it.name);
-			st = EX_NOINPUT;
-		} else {
-			st = verify_print(fd, it.name);
-			close(fd);
-		}
-		count(st);
-		progress(false);
-	}
-	progress(true);
-	batch_free(b);
-	if (list != NULL && list != stdin)
-		fclose(list);
-	/* N = pass + fail + none + temperror + unreadable; the last part is
-	 * printed only when it is not 0, so the line is DESIGN.md's when
-	 * every file was a message. */
-	printf("%lu messages: %lu pass, %lu fail, %lu none, %lu temperror",
-	    n_msgs, n_pass, n_fail, n_none, n_temp);
-	if (n_err > 0)
-		printf(", %lu unreadable", n_err);
-	putchar('\n');
-	/* Worst first: an unreadable file, a non-message, then the
-	 * verdicts (DESIGN.md exit status; see dkimverify(1)). */
-	if (worst_error != 0)
-		return worst_error;
-	if (n_fail > 0)
-		return EXIT_NOTPASS;
-	if (n_temp > 0)
-		return EX_TEMPFAIL;
-	if (n_none > 0)
-		return EXIT_NOTHING;
-	return EXIT_PASS;
+	st = cli_batch(files, opt_files_from, opt_null, batch_one, NULL, NULL,
+	    &t);
+	if (st != 0)
+		return st;
+	cli_tally_print(&t, "", "");
+	return cli_tally_exit(&t);
 }
 
 /* Check the option values (dkimverify(1) OPTIONS) and set vopts and
@@ -401,7 +311,6 @@ batch(const char **files)
 static int
 check_options(poptContext pc)
 {
-	static char host[HOST_NAME_MAX + 1];
 	long long v;
 
 	vopts.min_key_bits = DKIM_MIN_RSA_BITS;
@@ -420,33 +329,12 @@ check_options(poptContext pc)
 			    opt_time);
 		vopts.now = v;
 	}
-	if (opt_authserv != NULL) {
-		if (*opt_authserv == '\0' || has_control(opt_authserv))
-			return cli_usage_error(pc, "-A: not a usable "
-			    "authserv-id: \"%s\"", opt_authserv);
-		authserv_id = opt_authserv;
-	} else {
-		if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0' ||
-		    has_control(host))
-			strcpy(host, "localhost");
-		host[sizeof(host) - 1] = '\0';
-		authserv_id = host;
-	}
-	if (opt_filter && (poptPeekArg(pc) != NULL || opt_files_from != NULL))
-		return cli_usage_error(pc, "%s", "--filter reads stdin: no "
-		    "FILE operands");
-	if (opt_null && opt_files_from == NULL)
-		return cli_usage_error(pc, "%s", "--null goes with "
-		    "--files-from");
-	if (opt_files_from != NULL && strcmp(opt_files_from, "-") == 0) {
-		const char **a = poptGetArgs(pc);
-
-		for (; a != NULL && *a != NULL; a++)
-			if (strcmp(*a, "-") == 0)
-				return cli_usage_error(pc, "%s", "--files-from=- "
-				    "and the FILE \"-\" both read stdin");
-	}
-	return CLI_RUN;
+	authserv_id = cli_authserv_id(opt_authserv);
+	if (authserv_id == NULL)
+		return cli_usage_error(pc, "-A: not a usable authserv-id: "
+		    "\"%s\"", opt_authserv);
+	return cli_check_batch_options(pc, opt_filter, opt_files_from,
+	    opt_null);
 }
 
 /* Set up DNS, then verify stdin as a filter, the FILEs, or stdin. */

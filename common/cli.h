@@ -134,6 +134,47 @@ int cli_usage_error(poptContext pc, const char *fmt, ...) UTIL_PRINTF(2, 3)
     CLI_STATUS;
 int cli_finish_output(int status) CLI_STATUS;
 
+/*
+ * Batch mode of dkimverify and authcheck (FILE operands, directories,
+ * --files-from; common/batch.h finds the files): cli_batch() calls
+ * check(fd, name, arg) once per file, which returns that message's exit
+ * status (EXIT_PASS, EXIT_NOTPASS, EXIT_NOTHING, EX_TEMPFAIL, or an
+ * error: EX_DATAERR, EX_NOINPUT...), and unreadable(name, err, arg) (may
+ * be NULL) after the one-line diagnostic for a file that cannot be
+ * opened.  Every file is counted once in *t, so that N adds up; progress
+ * goes to stderr only when it is a terminal (a cron job's mail or a log
+ * is no place for carriage returns).  Returns 0, or EX_NOINPUT when the
+ * --files-from list cannot be opened (said on stderr).  cmd/ only: it
+ * prints.
+ */
+struct cli_tally {
+	unsigned long n, pass, fail, none, temp, err;
+	int worst_error; /* the first EX_NOINPUT, else the last other error */
+};
+int cli_batch(const char **files, const char *files_from, bool nul,
+    int (*check)(int fd, const char *name, void *arg),
+    void (*unreadable)(const char *name, int err, void *arg), void *arg,
+    struct cli_tally *t);
+/* "LEAD N messages: WHAT P pass, F fail, U none, T temperror" on stdout,
+ * with ", E unreadable" only when E > 0 (so the line is DESIGN.md's when
+ * every file was a message). */
+void cli_tally_print(const struct cli_tally *t, const char *lead,
+    const char *what);
+/* Worst first: an unreadable file, a non-message, then the verdicts
+ * (fail, temperror, none, pass). */
+int cli_tally_exit(const struct cli_tally *t);
+/* The batch options' rules (usage errors, printed as cli_usage_error()
+ * does): --filter reads stdin, so no FILE and no --files-from; --null
+ * only with --files-from; --files-from=- and the FILE "-" not both.
+ * Returns CLI_RUN or EX_USAGE. */
+int cli_check_batch_options(poptContext pc, bool filter,
+    const char *files_from, bool nul) CLI_STATUS;
+/* The authserv-id for -A ID: ID itself, or the host name when opt is NULL
+ * ("localhost" when it has none usable).  NULL when ID is empty or holds a
+ * control character (the caller's usage error).  Valid until the next
+ * call. */
+const char *cli_authserv_id(const char *opt);
+
 /* Free what the tables collected. */
 void cli_free(void);
 
