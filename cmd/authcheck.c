@@ -821,29 +821,12 @@ check_print(int fd, const char *name)
 	return st;
 }
 
-/* --filter output: the mbox line, our fields, then the message without
- * the Authentication-Results fields claiming our authserv-id (RFC 8601
- * 5), on every path. */
+/* --filter output: our fields on top, forged ones claiming our
+ * authserv-id removed on every path (cli_write_filtered()). */
 static int
 write_filtered(struct msg *m, const char *fields)
 {
-	size_t mlen = 0, nremoved = 0;
-	const char *mbox = msg_mbox_from(m, &mlen);
-	int r;
-
-	if (fields != NULL) {
-		if (mlen > 0 && fwrite(mbox, 1, mlen, stdout) != mlen)
-			return -1;
-		if (fputs(fields, stdout) == EOF)
-			return -1;
-	} else
-		mlen = 0;
-	r = ar_write_stripped(m, stdout, mlen, authserv_id, &nremoved);
-	if (nremoved > 0)
-		debug("removed %zu Authentication-Results field%s claiming "
-		    "to be from %s", nremoved, nremoved == 1 ? "" : "s",
-		    authserv_id);
-	return r;
+	return cli_write_filtered(m, fields, authserv_id);
 }
 
 static int

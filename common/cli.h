@@ -175,6 +175,16 @@ int cli_check_batch_options(poptContext pc, bool filter,
  * call. */
 const char *cli_authserv_id(const char *opt);
 
+/* --filter output of dkimverify and authcheck (cli_filter.c): the mbox
+ * line, fields (when not NULL) on top of the header, then the message
+ * without the Authentication-Results fields claiming authserv_id (RFC 8601
+ * section 5: on every path, also when fields is NULL because the check
+ * could not be done).  Says with -v how many it removed.  Returns 0, or -1
+ * on a write error (errno set). */
+struct msg;
+int cli_write_filtered(struct msg *m, const char *fields,
+    const char *authserv_id);
+
 /* Free what the tables collected. */
 void cli_free(void);
 
