@@ -230,7 +230,8 @@ fi
 # --- postfix.md's verify script with authcheck
 block "$G/postfix.md" "Verifying incoming mail" |
 	sed -e "s|/usr/local/bin/|$T/bin/|g" -e "s|/usr/sbin/sendmail|$T/bin/sendmail|" > "$T/averify"
-ok "postfix.md's verify script runs authcheck --filter -A" grep -q 'authcheck --filter -A' "$T/averify"
+ok "postfix.md's verify script runs authcheck --filter -A" grep -q '"$AUTHCHECK" --filter -A' "$T/averify"
+ok "... by the path set at its top" grep -q "^AUTHCHECK=$T/bin/authcheck\$" "$T/averify"
 apf() { rm -f "$T/sent"; sh "$T/averify" 192.0.2.1 mail.$D joe@$D you@example.net < "$1"; }
 apf "$T/a.good"; is 0 $? "postfix+authcheck: a signed message: exit 0"
 is 1 "$(dmarcpass "$T/sent")" "... sent with authcheck's dmarc=pass"
@@ -250,5 +251,45 @@ done
 apf "$T/a.big"; is 0 $? "postfix+authcheck: 10,001 fields: exit 0 (delivered)"
 is 0 "$(claims "$T/sent")" "... with no field claiming $ID"
 same_file "$T/a.big.want" "$T/sent" "... every other byte kept"
+
+# --- the shipped scripts (docs/guides/, installed in libexec) are the
+# guide's blocks, byte for byte.
+block "$G/postfix.md" "Signing outgoing mail" > "$T/sign.block"
+same_file "$G/senderauth-sign" "$T/sign.block" "postfix.md quotes senderauth-sign as shipped"
+block "$G/postfix.md" "Verifying incoming mail" > "$T/verify.block"
+same_file "$G/senderauth-verify" "$T/verify.block" "postfix.md quotes senderauth-verify as shipped"
+ok "senderauth-sign is executable" test -x "$G/senderauth-sign"
+ok "senderauth-verify is executable" test -x "$G/senderauth-verify"
+
+# --- senderauth-sign: a signed message or a deferral (75) with nothing
+# sent; never an empty or unsigned message (issue 10).
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$BIN/dkimsign" > "$T/bin/dkimsign"
+chmod +x "$T/bin/dkimsign"
+# signsh SELECTOR KEY [DKIMSIGN]: the script with the guide's settings
+# changed as an administrator would.
+signsh() {
+	sed -e "s|^DKIMSIGN=.*|DKIMSIGN=${3:-$T/bin/dkimsign}|" \
+	    -e "s|^SENDMAIL=.*|SENDMAIL=$T/bin/sendmail|" \
+	    -e "s|^DOMAIN=.*|DOMAIN=$D|" \
+	    -e "s|^RSA_SELECTOR=.*|RSA_SELECTOR=$1|" -e "s|^RSA_KEY=.*|RSA_KEY=$2|" \
+	    -e "s|^ED_SELECTOR=.*|ED_SELECTOR=$1|" -e "s|^ED_KEY=.*|ED_KEY=$2|" \
+	    "$G/senderauth-sign" > "$T/sign"
+	rm -f "$T/sent"
+	printf "$body" | sh "$T/sign" -f joe@$D -- you@example.net 2> "$T/sign.err"
+}
+signsh test "$RSA"; is 0 $? "senderauth-sign: exit 0"
+is 2 "$(grep -c '^DKIM-Signature:' "$T/sent")" "... sent with its two signatures"
+ok "... that dkimverify passes" sh -c "'$BIN/dkimverify' --dns-zone='$VECTORS/dkim/zone.txt' < '$T/sent' > /dev/null"
+signsh 'te_st' "$RSA"; is 75 $? "senderauth-sign: a mistyped selector: exit 75 (deferred)"
+ok "... nothing sent" test ! -e "$T/sent"
+like 'dkimsign failed' "$(cat "$T/sign.err")" "... and the reason on stderr (Postfix logs it)"
+signsh test "$T/no-such.private"; is 75 $? "senderauth-sign: an unreadable key: exit 75"
+ok "... nothing sent" test ! -e "$T/sent"
+signsh test "$RSA" "$T/no-such-dkimsign"; is 75 $? "senderauth-sign: dkimsign missing: exit 75"
+ok "... nothing sent" test ! -e "$T/sent"
+printf '#!/bin/sh\ncat > /dev/null; exit 1\n' > "$T/bin/badsendmail"; chmod +x "$T/bin/badsendmail"
+sed "s|^SENDMAIL=.*|SENDMAIL=$T/bin/badsendmail|" "$T/sign" > "$T/sign2"
+printf "$body" | sh "$T/sign2" -f joe@$D -- you@example.net 2>/dev/null
+is 75 $? "senderauth-sign: sendmail fails: exit 75"
 
 done_testing
