@@ -296,16 +296,7 @@ run_checks(struct msg *m, struct verdict *v, struct received_env *env,
 static int
 verdict_exit(const struct verdict *v)
 {
-	switch (v->dmarc.result) {
-	case RES_PASS:
-		return EXIT_PASS;
-	case RES_NONE:
-		return EXIT_NOTHING;
-	case RES_TEMPERROR:
-		return EX_TEMPFAIL;
-	default:
-		return EXIT_NOTPASS;
-	}
+	return res_check_exit(v->dmarc.result);
 }
 
 /* ------------------------------------------------------------ outputs */
@@ -1014,22 +1005,13 @@ batch(const char **files)
 	return cli_tally_exit(&t);
 }
 
-static bool
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
 /* --lint DOMAIN [-s SELECTOR...]: the domain and the selectors only. */
 static int
 check_lint_options(poptContext pc)
 {
 	size_t len = strlen(opt_lint);
 
-	if (len == 0 || has_control(opt_lint) || len > 253 ||
+	if (len == 0 || util_has_control(opt_lint) || len > 253 ||
 	    strchr(opt_lint, ' ') != NULL)
 		return cli_usage_error(pc,
 		    "--lint=%s: not a domain name", opt_lint);
@@ -1038,7 +1020,7 @@ check_lint_options(poptContext pc)
 		return cli_usage_error(pc, "--lint takes a domain and "
 		    "-s selectors only");
 	for (size_t i = 0; opt_s != NULL && opt_s[i] != NULL; i++)
-		if (opt_s[i][0] == '\0' || has_control(opt_s[i]) ||
+		if (opt_s[i][0] == '\0' || util_has_control(opt_s[i]) ||
 		    strchr(opt_s[i], ' ') != NULL)
 			return cli_usage_error(pc,
 			    "-s %s: not a selector", opt_s[i]);
@@ -1080,9 +1062,9 @@ check_options(poptContext pc)
 	    inet_pton(AF_INET6, opt_ip, abuf) != 1)
 		return cli_usage_error(pc,
 		    "--ip=%s: not an IPv4 or IPv6 address", opt_ip);
-	if (opt_helo != NULL && (*opt_helo == '\0' || has_control(opt_helo)))
+	if (opt_helo != NULL && (*opt_helo == '\0' || util_has_control(opt_helo)))
 		return cli_usage_error(pc, "--helo: not a usable name");
-	if (opt_sender != NULL && has_control(opt_sender))
+	if (opt_sender != NULL && util_has_control(opt_sender))
 		return cli_usage_error(pc, "--sender: control characters");
 	now = (int64_t)time(NULL);
 	if (opt_time != NULL) {

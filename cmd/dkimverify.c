@@ -83,30 +83,6 @@ parse_num(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
-static bool
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-static int
-verdict_exit(enum res v)
-{
-	switch (v) {
-	case RES_PASS:
-		return EXIT_PASS;
-	case RES_NONE:
-		return EXIT_NOTHING;
-	case RES_TEMPERROR:
-		return EX_TEMPFAIL;
-	default:
-		return EXIT_NOTPASS;
-	}
-}
-
 /* The results as an Authentication-Results builder ("dkim=none" when the
  * message has no signature). */
 static struct ar *
@@ -184,7 +160,7 @@ verify_print(int fd, const char *name)
 	v = dkim_verdict(rs);
 	dkim_results_free(rs);
 	msg_free(m);
-	return verdict_exit(v);
+	return res_check_exit(v);
 }
 
 /* --filter output: our fields on top, forged ones claiming our
@@ -231,7 +207,7 @@ filter(void)
 		return status;
 	}
 	debug_results(NULL, rs);
-	if (verdict_exit(dkim_verdict(rs)) == EX_TEMPFAIL) {
+	if (res_check_exit(dkim_verdict(rs)) == EX_TEMPFAIL) {
 		/* Nothing passed and a temporary DNS error stood in the way:
 		 * the job could not be done now (DESIGN.md "Nothing is lost"),
 		 * so copy the message unchanged and let the MTA retry. */

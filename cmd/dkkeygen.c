@@ -561,7 +561,7 @@ check(void)
 	struct dns_ctx *dns = NULL;
 	struct stat st;
 	char *keyfile, *data = NULL, *name, *err = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	int status = EX_SOFTWARE;
 
 	if (opt_key != NULL)

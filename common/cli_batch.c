@@ -154,24 +154,15 @@ cli_check_batch_options(poptContext pc, bool filter, const char *files_from,
 	return CLI_RUN;
 }
 
-static bool
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
 const char *
 cli_authserv_id(const char *opt)
 {
 	static char host[HOST_NAME_MAX + 1];
 
 	if (opt != NULL)
-		return *opt == '\0' || has_control(opt) ? NULL : opt;
+		return *opt == '\0' || util_has_control(opt) ? NULL : opt;
 	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0' ||
-	    has_control(host))
+	    util_has_control(host))
 		strcpy(host, "localhost");
 	host[sizeof(host) - 1] = '\0';
 	return host;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "common/lex.h"
 #include "common/result.h"
@@ -64,6 +65,21 @@ res_spf_exit(enum res r)
 	case RES_NONE:
 	default:
 		return 6;
+	}
+}
+
+int
+res_check_exit(enum res r)
+{
+	switch (r) {
+	case RES_PASS:
+		return EXIT_PASS;
+	case RES_NONE:
+		return EXIT_NOTHING;
+	case RES_TEMPERROR:
+		return EX_TEMPFAIL;
+	default:
+		return EXIT_NOTPASS;
 	}
 }
 

@@ -60,6 +60,10 @@ const char *res_name(enum res r);
 /* spfquery/pra exit status, as Mail::SPF's spfquery: pass 0, fail 1,
  * softfail 2, neutral 3, permerror 4, temperror 5, none 6. */
 int res_spf_exit(enum res r);
+/* The exit status of a check whose verdict is r (DESIGN.md "Exit
+ * status"): pass 0, none (nothing to check) 2, temperror 75, any other
+ * result 1.  dkimverify and authcheck (DMARC's verdict). */
+int res_check_exit(enum res r);
 
 /*
  * Authentication-Results builder.  ar_new() copies authserv_id.  Each

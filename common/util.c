@@ -223,6 +223,15 @@ util_strcaseeq_n(const char *a, size_t alen, const char *b, size_t blen)
 }
 
 bool
+util_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+bool
 util_strcaseeq(const char *a, const char *b)
 {
 	return util_strcaseeq_n(a, strlen(a), b, strlen(b));

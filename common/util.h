@@ -69,6 +69,9 @@ char *buf_detach(struct buf *b); /* returns data ("" if empty), resets */
 /* util.c: small string helpers (ASCII only: protocol text is ASCII). */
 bool util_strcaseeq_n(const char *a, size_t alen, const char *b, size_t blen);
 bool util_strcaseeq(const char *a, const char *b);
+/* s holds a C0 control character or DEL (option values that end up in
+ * header fields or log lines must not). */
+bool util_has_control(const char *s);
 char *util_lowercase(char *s); /* in place, ASCII, returns s */
 
 /* util.c: wipe memory that held key material, in a way the compiler keeps. */

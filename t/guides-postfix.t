@@ -112,22 +112,8 @@ local_transport = capture
 smtputf8_enable = no
 EOT
 {
+	pf_master_base
 	cat <<EOT
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-proxymap  unix  - - n - - proxymap
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
 capture   unix  - n n - - pipe
   user=nobody argv=$T/capture
 127.0.0.1:$PRE inet n - n - - smtpd
@@ -141,21 +127,8 @@ EOT
 	subst "$PMX" < "$T/verify.cf"
 } > "$PF/etc/master.cf"
 
-pf_stop() {
-	/usr/sbin/postfix -c "$PF/etc" stop >/dev/null 2>&1
-	_i=0
-	while [ -s "$PF/spool/pid/master.pid" ] && kill -0 "$(cat "$PF/spool/pid/master.pid")" 2>/dev/null &&
-	    [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
-}
-trap 'pf_stop; _tap_cleanup' EXIT
-
-/usr/sbin/postfix -c "$PF/etc" start > "$T/start" 2>&1
+pf_start $PSUB $PAUTH $PMX
 ok "postfix starts with the guide's master.cf entries" test $? -eq 0
-for p in $PSUB $PAUTH $PMX; do
-	_i=0
-	until "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $p), 1)" 2>/dev/null ||
-	    [ $_i -ge 50 ]; do sleep 0.1; _i=$((_i + 1)); done
-done
 
 # send PORT HELO SENDER FILE: one SMTP session; prints the last reply.
 send() {

@@ -163,3 +163,47 @@ dnsd_start() {
 	NS="--nameserver=127.0.0.1@$DNSD_PORT"
 	export DNSD_PORT NS
 }
+
+# A real Postfix (Debian's) for the tests that drive it, in a private
+# configuration directory $PF (etc/, spool/, data/; the caller writes
+# main.cf and master.cf).
+# pf_master_base: the master.cf lines every such test needs (no smtpd).
+pf_master_base() {
+	cat <<'EOT'
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+proxymap  unix  - - n - - proxymap
+error     unix  - - n - - error
+retry     unix  - - n - - error
+discard   unix  - - n - - discard
+anvil     unix  - - n - 1 anvil
+scache    unix  - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOT
+}
+# pf_start PORT...: start master(8) (output in $T/start) and wait until
+# each PORT on 127.0.0.1 accepts; returns postfix start's status.  The
+# EXIT trap stops it (pf_stop).
+pf_start() {
+	trap 'pf_stop; _tap_cleanup' EXIT
+	/usr/sbin/postfix -c "$PF/etc" start > "$T/start" 2>&1
+	_st=$?
+	for _p in "$@"; do
+		_i=0
+		until "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $_p), 1)" 2>/dev/null ||
+		    [ $_i -ge 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	done
+	return $_st
+}
+pf_stop() {
+	/usr/sbin/postfix -c "$PF/etc" stop >/dev/null 2>&1
+	_i=0
+	while [ -s "$PF/spool/pid/master.pid" ] && kill -0 "$(cat "$PF/spool/pid/master.pid")" 2>/dev/null &&
+	    [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+}

@@ -46,40 +46,17 @@ smtpd_recipient_restrictions =
     check_recipient_access static:HOLD
 spfpolicy_time_limit = 3600
 EOT
-cat > "$PF/etc/master.cf" <<EOT
-127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-proxymap  unix  - - n - - proxymap
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
+{
+	echo "127.0.0.1:$PORT inet n - n - - smtpd"
+	pf_master_base
+	cat <<EOT
 spfpolicy unix  - n n - 0 spawn
   user=nobody argv=/usr/bin/env ASAN_OPTIONS=detect_leaks=0 $T/spfquery --policy $NS --dns-timeout=1 --dns-budget=3
 EOT
+} > "$PF/etc/master.cf"
 
-pf_stop() {
-	/usr/sbin/postfix -c "$PF/etc" stop >/dev/null 2>&1
-	_i=0
-	while [ -s "$PF/spool/pid/master.pid" ] && kill -0 "$(cat "$PF/spool/pid/master.pid")" 2>/dev/null &&
-	    [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
-}
-trap 'pf_stop; _tap_cleanup' EXIT
-
-/usr/sbin/postfix -c "$PF/etc" start > "$T/start" 2>&1
+pf_start "$PORT"
 ok "postfix starts with the private configuration" test $? -eq 0
-_i=0
-until "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null ||
-    [ $_i -ge 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 
 # session HELO SENDER: one SMTP session, two recipients of one message;
 # prints "MAIL code text", "RCPT code text" twice and, when a recipient
