@@ -538,9 +538,7 @@ job_free(struct job *j)
 		crypto_privkey_free(j->keys[i]);
 	free(j->keys);
 	free(j->conf);
-	for (i = 0; i < j->nheaders; i++)
-		free(j->headers[i]);
-	free(j->headers);
+	util_strv_free(j->headers, j->nheaders);
 }
 
 /* dkimsign(1): parse the options, check them, then load the keys, read

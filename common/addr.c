@@ -490,19 +490,21 @@ fail:
 	return NULL;
 }
 
+/* What one mailbox of a list owns (util_array_free's elem_clear). */
+static void
+mailbox_clear(void *p)
+{
+	struct addr_mailbox *mb = p;
+
+	UTIL_FREE_ALL(mb->display, mb->local, mb->domain);
+}
+
 void
 addr_list_free(struct addr_list *l)
 {
-	size_t i;
-
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++) {
-		free(l->mb[i].display);
-		free(l->mb[i].local);
-		free(l->mb[i].domain);
-	}
-	free(l->mb);
+	util_array_free(l->mb, l->n, sizeof(*l->mb), mailbox_clear);
 	free(l);
 }
 

@@ -42,11 +42,7 @@ batch_new(const char *const *operands, FILE *list, bool nul)
 static void
 drop_names(struct batch *b)
 {
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		free(b->names[i]);
-	free(b->names);
+	util_strv_free(b->names, b->n);
 	b->names = NULL;
 	b->n = b->pos = 0;
 	free(b->prefix);

@@ -298,6 +298,5 @@ dk_sign_free(struct dk_sign *s)
 	if (s == NULL)
 		return;
 	crypto_hash_free(s->h);
-	free(s->fields);
-	free(s);
+	UTIL_FREE_ALL(s->fields, s);
 }

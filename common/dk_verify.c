@@ -208,10 +208,7 @@ static void
 parts_clear(struct dk_parts *p)
 {
 	util_strv_free(p->h, p->nh);
-	free(p->b);
-	free(p->fields);
-	free(p->local);
-	free(p->domain);
+	UTIL_FREE_ALL(p->b, p->fields, p->local, p->domain);
 }
 
 /* Parse the field, select the signed fields and check the sending
@@ -373,6 +370,5 @@ dk_verify_free(struct dk_verify *v)
 		return;
 	crypto_pubkey_free(v->key);
 	crypto_hash_free(v->h);
-	free(v->b);
-	free(v);
+	UTIL_FREE_ALL(v->b, v);
 }

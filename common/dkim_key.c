@@ -109,9 +109,7 @@ dkim_key_clear(struct dkim_key *k)
 {
 	if (k == NULL)
 		return;
-	free(k->p);
-	free(k->g);
-	memset(k, 0, sizeof(*k));
+	UTIL_FREE_CLEAR(k, k->p, k->g);
 }
 
 enum res

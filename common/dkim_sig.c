@@ -336,10 +336,6 @@ void
 dkim_sig_clear(struct dkim_sig *sg)
 {
 	util_strv_free(sg->h, sg->nh);
-	free(sg->b);
-	free(sg->bh);
-	free(sg->d);
-	free(sg->s);
-	free(sg->idom);
+	UTIL_FREE_ALL(sg->b, sg->bh, sg->d, sg->s, sg->idom);
 	crypto_pubkey_free(sg->key);
 }

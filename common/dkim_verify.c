@@ -339,24 +339,21 @@ dkim_verify(struct msg *m, struct dns_ctx *dns,
 	return rc;
 }
 
+/* What one result owns (util_array_free's elem_clear). */
+static void
+result_clear(void *p)
+{
+	struct dkim_result *r = p;
+
+	UTIL_FREE_ALL(r->reason, r->d, r->s, r->a, r->i, r->b, r->from);
+}
+
 void
 dkim_results_free(struct dkim_results *rs)
 {
-	size_t i;
-
 	if (rs == NULL)
 		return;
-	for (i = 0; i < rs->n; i++) {
-		struct dkim_result *r = &rs->r[i];
-		free(r->reason);
-		free(r->d);
-		free(r->s);
-		free(r->a);
-		free(r->i);
-		free(r->b);
-		free(r->from);
-	}
-	free(rs->r);
+	util_array_free(rs->r, rs->n, sizeof(*rs->r), result_clear);
 	free(rs);
 }
 

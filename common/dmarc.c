@@ -188,21 +188,38 @@ static void
 note(struct buf *why, const char *fmt, ...)
 {
 	va_list ap;
-	char *t;
 
 	if (why->len > 0)
 		buf_adds(why, "; ");
 	va_start(ap, fmt);
-	t = xvasprintf(fmt, ap);
+	buf_vprintf(why, fmt, ap);
 	va_end(ap);
-	buf_adds(why, t);
-	free(t);
 }
 
 /* Which tags a record has given: the first instance of each counts. */
 struct dmarc_seen {
 	bool p, sp, np, t, psd, adkim, aspf;
 };
+
+/* t=, psd=, adkim= and aspf=: a value from a short list (4.7), any case.
+ * The first instance of the tag counts (*once).  Returns the index of the
+ * value in words (NULL-terminated), or -1 when the tag was given already
+ * or the value is none of the words (then noted on w as ignored). */
+static int
+tag_keyword(struct buf *w, bool *once, const char *name, size_t namelen,
+    const char *v, size_t vlen, bool value_ok, const char *const words[])
+{
+	size_t i;
+
+	if (*once)
+		return -1;
+	*once = true;
+	for (i = 0; value_ok && words[i] != NULL; i++)
+		if (val_eq(v, vlen, words[i]))
+			return (int)i;
+	note(w, "invalid %.*s= ignored", (int)namelen, name);
+	return -1;
+}
 
 /* One tag NAME=V after v=DMARC1 into OUT (4.7), notes to W; value_ok: V is
  * non-empty printable ASCII.  True when it is an invalid p, sp or np
@@ -247,38 +264,26 @@ record_tag(struct dmarc_record *out, struct dmarc_seen *seen, struct buf *w,
 		} else
 			*dst = (enum dmarc_policy)pol;
 	} else if (val_eq(name, namelen, "t")) {
-		if (seen->t)
-			return false;
-		seen->t = true;
-		if (value_ok && val_eq(v, vlen, "y"))
+		static const char *const yn[] = {"n", "y", NULL};
+		if (tag_keyword(w, &seen->t, name, namelen, v, vlen, value_ok,
+		    yn) == 1)
 			out->testing = true;
-		else if (!value_ok || !val_eq(v, vlen, "n"))
-			note(w, "invalid %.*s= ignored",
-			    (int)namelen, name);
 	} else if (val_eq(name, namelen, "psd")) {
-		if (seen->psd)
-			return false;
-		seen->psd = true;
-		if (value_ok && val_eq(v, vlen, "y"))
-			out->psd = DMARC_PSD_Y;
-		else if (value_ok && val_eq(v, vlen, "n"))
-			out->psd = DMARC_PSD_N;
-		else if (!value_ok || !val_eq(v, vlen, "u"))
-			note(w, "invalid %.*s= ignored",
-			    (int)namelen, name);
+		/* in the order of enum dmarc_psd */
+		static const char *const psd[] = {"u", "y", "n", NULL};
+		int k = tag_keyword(w, &seen->psd, name, namelen, v, vlen,
+		    value_ok, psd);
+		if (k > 0)
+			out->psd = (enum dmarc_psd)k;
 	} else if (val_eq(name, namelen, "adkim") ||
 	    val_eq(name, namelen, "aspf")) {
+		static const char *const rs[] = {"r", "s", NULL};
 		bool *dst = namelen == 5 ? &out->adkim_strict :
 		    &out->aspf_strict;
 		bool *once = namelen == 5 ? &seen->adkim : &seen->aspf;
-		if (*once)
-			return false;
-		*once = true;
-		if (value_ok && val_eq(v, vlen, "s"))
+		if (tag_keyword(w, once, name, namelen, v, vlen, value_ok,
+		    rs) == 1)
 			*dst = true;
-		else if (!value_ok || !val_eq(v, vlen, "r"))
-			note(w, "invalid %.*s= ignored",
-			    (int)namelen, name);
 	} else if (val_eq(name, namelen, "rua")) {
 		if (out->rua != NULL || !value_ok)
 			return false;
@@ -433,11 +438,7 @@ dmarc_record_free(struct dmarc_record *r)
 {
 	if (r == NULL)
 		return;
-	free(r->rua);
-	free(r->ruf);
-	free(r->fo);
-	free(r->text);
-	memset(r, 0, sizeof(*r));
+	UTIL_FREE_CLEAR(r, r->rua, r->ruf, r->fo, r->text);
 }
 
 /* --------------------------------------------------------- tree walk */
@@ -542,19 +543,24 @@ dmarc_walk(struct dns_ctx *dns, const char *domain, struct dmarc_walk *w)
 	}
 }
 
+/* What one step of a walk owns (util_array_clear's elem_clear: the steps
+ * are in the struct itself). */
+static void
+step_clear(void *p)
+{
+	struct dmarc_step *s = p;
+
+	free(s->domain);
+	dmarc_record_free(&s->rec);
+}
+
 void
 dmarc_walk_free(struct dmarc_walk *w)
 {
-	size_t i;
-
 	if (w == NULL)
 		return;
-	for (i = 0; i < w->n; i++) {
-		free(w->step[i].domain);
-		dmarc_record_free(&w->step[i].rec);
-	}
-	free(w->start);
-	memset(w, 0, sizeof(*w));
+	util_array_clear(w->step, w->n, sizeof(w->step[0]), step_clear);
+	UTIL_FREE_CLEAR(w, w->start);
 }
 
 /* Index of the step whose record is the Organizational Domain's (4.10.2
@@ -961,11 +967,6 @@ dmarc_result_free(struct dmarc_result *r)
 {
 	if (r == NULL)
 		return;
-	free(r->reason);
-	free(r->author);
-	free(r->policy_domain);
-	free(r->org_domain);
-	free(r->aligned_dkim);
-	free(r->record);
-	memset(r, 0, sizeof(*r));
+	UTIL_FREE_CLEAR(r, r->reason, r->author, r->policy_domain,
+	    r->org_domain, r->aligned_dkim, r->record);
 }

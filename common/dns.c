@@ -181,14 +181,17 @@ rdf_to_text(const ldns_rdf *rdf, bool lower)
 
 /* ------------------------------------------------------------ answers */
 
+/* What one RR owns (util_array_free's elem_clear). */
+static void
+rr_clear(void *p)
+{
+	free(((struct dns_rr *)p)->data);
+}
+
 void
 dns_answer_clear(struct dns_answer *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->n; i++)
-		free(a->rr[i].data);
-	free(a->rr);
+	util_array_free(a->rr, a->n, sizeof(*a->rr), rr_clear);
 	a->rr = NULL;
 	a->n = 0;
 }
@@ -444,13 +447,15 @@ cache_add(struct dns_ctx *c, struct dns_cent *e)
 /* ------------------------------------------------------------ context */
 
 static void
+server_clear(void *p)
+{
+	free(((struct dns_server *)p)->label);
+}
+
+static void
 servers_free(struct dns_ctx *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->nsrv; i++)
-		free(c->srv[i].label);
-	free(c->srv);
+	util_array_free(c->srv, c->nsrv, sizeof(*c->srv), server_clear);
 	c->srv = NULL;
 	c->nsrv = 0;
 }
@@ -619,24 +624,28 @@ dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err)
 	return 0;
 }
 
+/* The longest timeout or budget kept: a day (a larger value is a typo,
+ * and the arithmetic on monotonic times stays well inside a double). */
+#define DNS_SECONDS_MAX 86400
+
+/* *out = seconds, at most DNS_SECONDS_MAX; not positive (or NaN): kept. */
+static void
+set_seconds(double *out, double seconds)
+{
+	if (seconds > 0)
+		*out = seconds > DNS_SECONDS_MAX ? DNS_SECONDS_MAX : seconds;
+}
+
 void
 dns_set_timeout(struct dns_ctx *c, double seconds)
 {
-	if (!(seconds > 0))
-		return;
-	if (seconds > 86400)
-		seconds = 86400;
-	c->timeout = seconds;
+	set_seconds(&c->timeout, seconds);
 }
 
 void
 dns_set_budget(struct dns_ctx *c, double seconds)
 {
-	if (!(seconds > 0))
-		return;
-	if (seconds > 86400)
-		seconds = 86400;
-	c->budget = seconds;
+	set_seconds(&c->budget, seconds);
 }
 
 void

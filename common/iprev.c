@@ -84,8 +84,5 @@ iprev_result_free(struct iprev_result *r)
 {
 	if (r == NULL)
 		return;
-	free(r->ip);
-	free(r->name);
-	free(r->reason);
-	memset(r, 0, sizeof(*r));
+	UTIL_FREE_CLEAR(r, r->ip, r->name, r->reason);
 }

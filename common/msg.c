@@ -574,14 +574,8 @@ msg_free(struct msg *m)
 		return;
 	if (m->owntmp && m->backfd >= 0)
 		(void)close(m->backfd);
-	free(m->mem);
-	free(m->starts);
-	free(m->fields);
-	free(m->chunkbuf);
-	free(m->writebuf);
-	free(m->inputbuf);
-	free(m->byname);
-	free(m);
+	UTIL_FREE_ALL(m->mem, m->starts, m->fields, m->chunkbuf, m->writebuf,
+	    m->inputbuf, m->byname, m);
 }
 
 enum msg_status

@@ -51,11 +51,7 @@ pra_result_free(struct pra_result *r)
 {
 	if (r == NULL)
 		return;
-	free(r->address);
-	free(r->local);
-	free(r->domain);
-	free(r->reason);
-	memset(r, 0, sizeof(*r));
+	UTIL_FREE_CLEAR(r, r->address, r->local, r->domain, r->reason);
 	r->field = -1;
 }
 

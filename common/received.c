@@ -143,8 +143,5 @@ received_env_free(struct received_env *e)
 {
 	if (e == NULL)
 		return;
-	free(e->ip);
-	free(e->helo);
-	free(e->sender);
-	memset(e, 0, sizeof(*e));
+	UTIL_FREE_CLEAR(e, e->ip, e->helo, e->sender);
 }

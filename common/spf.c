@@ -54,20 +54,28 @@ monotonic(void)
 }
 
 void
+spf_vtrace(const struct spf_request *req, int indent, const char *fmt,
+           va_list ap)
+{
+	char *s, *line;
+
+	if (req == NULL || req->trace == NULL)
+		return;
+	s = xvasprintf(fmt, ap);
+	line = xasprintf("%*s%s", indent, "", s);
+	req->trace(req->trace_arg, line);
+	free(line);
+	free(s);
+}
+
+void
 spf_trace(struct spf_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *s, *line;
 
-	if (c->req == NULL || c->req->trace == NULL)
-		return;
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	spf_vtrace(c->req, c->depth > 1 ? 2 * (c->depth - 1) : 0, fmt, ap);
 	va_end(ap);
-	line = xasprintf("%*s%s", c->depth > 1 ? 2 * (c->depth - 1) : 0, "", s);
-	c->req->trace(c->req->trace_arg, line);
-	free(line);
-	free(s);
 }
 
 static void set_problem(struct spf_ctx *c, const char *fmt, ...)
@@ -220,11 +228,7 @@ spf_ctx_free(struct spf_ctx *c)
 {
 	if (c == NULL)
 		return;
-	free(c->sender);
-	free(c->local);
-	free(c->sdomain);
-	free(c->problem);
-	free(c);
+	UTIL_FREE_ALL(c->sender, c->local, c->sdomain, c->problem, c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -305,15 +309,15 @@ lookup_ptr(struct spf_ctx *c)
 	return budget_check(c, dns_query_ptr(c->dns, c->ip, c->iplen));
 }
 
-static bool
-is_void(const struct dns_answer *a)
+bool
+spf_answer_void(const struct dns_answer *a)
 {
 	return a->status == DNS_NXDOMAIN || a->status == DNS_NODATA ||
 	       (a->status == DNS_OK && a->n == 0);
 }
 
-static bool
-is_error(const struct dns_answer *a)
+bool
+spf_answer_error(const struct dns_answer *a)
 {
 	return a->status != DNS_OK && a->status != DNS_NXDOMAIN &&
 	       a->status != DNS_NODATA;
@@ -386,7 +390,7 @@ name_validates(struct spf_ctx *c, const char *name, const char *what)
 	if (!spf_name_ok(name))
 		return 0;
 	a = lookup(c, name, type);
-	if (is_void(a))
+	if (spf_answer_void(a))
 		return count_void(c, what) ? 0 : -1;
 	if (a->status != DNS_OK)
 		return 0;
@@ -414,7 +418,7 @@ ctx_p(void *arg, const char *domain)
 	 * lookups of %{p} count like those of "ptr" (void lookups
 	 * included); past the void limit the check is a permerror, which
 	 * the caller learns from c->limit_hit. */
-	if (is_void(a)) {
+	if (spf_answer_void(a)) {
 		if (!count_void(c, "%{p}"))
 			c->limit_hit = true;
 		return xstrdup("unknown");
@@ -510,11 +514,11 @@ mech_lookup(struct spf_ctx *c, const char *name, enum dns_type type,
 		return NULL;
 	}
 	a = lookup(c, name, type);
-	if (is_error(a)) {
+	if (spf_answer_error(a)) {
 		*ev = dns_error(c, name, type, a);
 		return NULL;
 	}
-	if (is_void(a)) {
+	if (spf_answer_void(a)) {
 		*ev = count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
 		return NULL;
 	}
@@ -580,9 +584,9 @@ mech_ptr(struct spf_ctx *c, const char *target, const struct spf_term *t)
 	int v;
 
 	/* RFC 7208 5.5: a DNS error on the PTR lookup: no match. */
-	if (is_error(a))
+	if (spf_answer_error(a))
 		return EV_NOMATCH;
-	if (is_void(a))
+	if (spf_answer_void(a))
 		return count_void(c, t->text) ? EV_NOMATCH : EV_PERMERROR;
 	/* RFC 7208 4.6.4: at most 10 PTR names are looked at; names outside
 	 * the target cannot match, so they are not looked up (as Mail::SPF
@@ -873,7 +877,7 @@ find_record(struct spf_ctx *c, const char *domain, struct spf_record **rec)
 		return RES_NONE;
 	}
 	a = lookup(c, domain, DNS_T_TXT);
-	if (is_error(a)) {
+	if (spf_answer_error(a)) {
 		dns_error(c, domain, DNS_T_TXT, a);
 		return RES_TEMPERROR;
 	}
@@ -884,7 +888,7 @@ find_record(struct spf_ctx *c, const char *domain, struct spf_record **rec)
 		spf_trace(c, "%s does not exist: fail (RFC 4406 4.3)", domain);
 		return RES_FAIL;
 	}
-	if (is_void(a))
+	if (spf_answer_void(a))
 		return RES_NONE;
 	idx = spf_select_record(a, req->scope, sender_id);
 	if (idx == -2) {
@@ -1153,14 +1157,8 @@ spf_response_free(struct spf_response *resp)
 {
 	if (resp == NULL)
 		return;
-	free(resp->explanation);
-	free(resp->mechanism);
-	free(resp->problem);
-	free(resp->domain);
-	free(resp->identity);
-	free(resp->comment);
-	free(resp->client_ip);
-	memset(resp, 0, sizeof(*resp));
+	UTIL_FREE_CLEAR(resp, resp->explanation, resp->mechanism, resp->problem,
+	    resp->domain, resp->identity, resp->comment, resp->client_ip);
 }
 
 /* For tests and fuzzing (spf.h): one expansion in a fresh context. */

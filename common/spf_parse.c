@@ -600,27 +600,32 @@ spf_record_parse(const char *s, size_t len)
 	return r;
 }
 
+/* What one term and one modifier own (util_array_free's elem_clear). */
+static void
+term_clear(void *p)
+{
+	struct spf_term *t = p;
+
+	UTIL_FREE_ALL(t->text, t->spec);
+}
+
+static void
+modifier_clear(void *p)
+{
+	struct spf_modifier *m = p;
+
+	UTIL_FREE_ALL(m->name, m->value);
+}
+
 void
 spf_record_free(struct spf_record *r)
 {
-	size_t i;
-
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nterms; i++) {
-		free(r->terms[i].text);
-		free(r->terms[i].spec);
-	}
-	for (i = 0; i < r->nmods; i++) {
-		free(r->mods[i].name);
-		free(r->mods[i].value);
-	}
-	free(r->terms);
-	free(r->mods);
+	util_array_free(r->terms, r->nterms, sizeof(*r->terms), term_clear);
+	util_array_free(r->mods, r->nmods, sizeof(*r->mods), modifier_clear);
 	util_strv_free(r->errors, r->nerrors);
-	free(r->redirect);
-	free(r->exp);
-	free(r);
+	UTIL_FREE_ALL(r->redirect, r->exp, r);
 }
 
 /* ------------------------------------------------------------------ */

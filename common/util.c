@@ -82,6 +82,55 @@ util_strv_free(char **v, size_t n)
 	free(v);
 }
 
+void
+util_strv_push(char ***v, size_t *n, char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+void
+util_strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap)
+{
+	util_strv_push(v, n, xvasprintf(fmt, ap));
+}
+
+void
+util_strv_pushf(char ***v, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	util_strv_vpushf(v, n, fmt, ap);
+	va_end(ap);
+}
+
+void
+util_free_all(void *const *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(p[i]);
+}
+
+void
+util_array_clear(void *a, size_t n, size_t size, void (*elem_clear)(void *))
+{
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		elem_clear((char *)a + i * size);
+}
+
+void
+util_array_free(void *a, size_t n, size_t size, void (*elem_clear)(void *))
+{
+	if (elem_clear != NULL)
+		util_array_clear(a, n, size, elem_clear);
+	free(a);
+}
+
 char *
 xstrndup(const char *s, size_t n)
 {
@@ -170,16 +219,22 @@ buf_adds(struct buf *b, const char *s)
 }
 
 void
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	char *s = xvasprintf(fmt, ap);
+
+	buf_adds(b, s);
+	free(s);
+}
+
+void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	buf_adds(b, s);
-	free(s);
 }
 
 void

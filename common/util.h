@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h> /* memset, for UTIL_FREE_CLEAR */
 
 #if defined(__GNUC__)
 #define UTIL_PRINTF(f, a) __attribute__((__format__(__printf__, f, a)))
@@ -44,9 +45,49 @@ char *xstrdup(const char *s) UTIL_MALLOC;
 char *xstrndup(const char *s, size_t n) UTIL_MALLOC;
 char *xmemdup(const void *p, size_t n) UTIL_MALLOC;
 char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_MALLOC;
-/* Free the N strings of V and V itself; V NULL is a no-op. */
-void util_strv_free(char **v, size_t n);
 char *xvasprintf(const char *fmt, va_list ap) UTIL_PRINTF(1, 0) UTIL_MALLOC;
+
+/* util.c: string vectors (char **v of *n malloc'd strings, which the
+ * vector owns).  util_strv_push appends s and takes it over;
+ * util_strv_pushf appends the formatted text (a finding, a note).
+ * util_strv_free frees the n strings of v and v itself; v NULL is a
+ * no-op. */
+void util_strv_push(char ***v, size_t *n, char *s);
+void util_strv_pushf(char ***v, size_t *n, const char *fmt, ...)
+    UTIL_PRINTF(3, 4);
+void util_strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap)
+    UTIL_PRINTF(3, 0);
+void util_strv_free(char **v, size_t n);
+
+/* util.c: freeing what a struct owns, so that each module's _free and
+ * _clear says only which fields are its own, once:
+ *
+ *	UTIL_FREE_ALL(c->sender, c->local, c);    the struct itself last
+ *	UTIL_FREE_CLEAR(r, r->rua, r->ruf);       embedded: zeroed after
+ *
+ * UTIL_FREE_ALL(p, ...) frees each pointer (NULL ones too, as free()
+ * does).  The pointers are all read, into a compound-literal array, before
+ * the first is freed, so the struct holding them may be one of them.
+ * UTIL_FREE_CLEAR(s, ...) frees the pointers and then zeroes *s, for a
+ * struct the caller owns (on its stack, in an array): zeroed, it is an
+ * empty value again and freeing it twice is harmless.
+ * util_array_clear(a, n, size, elem_clear) calls elem_clear on each of the
+ * n elements of size bytes of a, to free what an element owns (an array
+ * inside a struct); util_array_free does that (unless elem_clear is NULL)
+ * and frees a.  a NULL is a no-op for both. */
+void util_free_all(void *const *p, size_t n);
+#define UTIL_FREE_ALL(...)                                                     \
+	util_free_all((void *[]){__VA_ARGS__},                                 \
+	    sizeof((void *[]){__VA_ARGS__}) / sizeof(void *))
+#define UTIL_FREE_CLEAR(s, ...)                                                \
+	do {                                                                   \
+		UTIL_FREE_ALL(__VA_ARGS__);                                    \
+		memset((s), 0, sizeof(*(s)));                                  \
+	} while (0)
+void util_array_clear(void *a, size_t n, size_t size,
+    void (*elem_clear)(void *));
+void util_array_free(void *a, size_t n, size_t size,
+    void (*elem_clear)(void *));
 
 /* util.c: growable byte buffer.  data is always NUL-terminated (the NUL is
  * not counted in len), so a buffer holding text can be used as a string.
@@ -62,6 +103,7 @@ void buf_add(struct buf *b, const void *p, size_t n);
 void buf_addc(struct buf *b, char c);
 void buf_adds(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) UTIL_PRINTF(2, 0);
 void buf_reset(struct buf *b);  /* len = 0, keeps the allocation */
 void buf_free(struct buf *b);   /* frees data, back to BUF_INIT */
 char *buf_detach(struct buf *b); /* returns data ("" if empty), resets */
