@@ -35,15 +35,23 @@ cli_set_error(char *msg)
 		free(msg);
 }
 
-static void
-callback(poptContext con, enum poptCallbackReason reason,
+void
+cli_callback(poptContext con, enum poptCallbackReason reason,
     const struct poptOption *opt, const char *arg, const void *data)
 {
+	const struct cli_handler *h = data;
+
 	(void)con;
-	(void)data;
-	if (reason != POPT_CALLBACK_REASON_OPTION)
-		return;
-	switch (opt->val) {
+	/* The tables set no POPT_CBFLAG_PRE or _POST: options only. */
+	if (reason == POPT_CALLBACK_REASON_OPTION)
+		h->fn(opt->val, arg);
+}
+
+static void
+common_option(int val, const char *arg)
+{
+	(void)arg;
+	switch (val) {
 	case CLI_VERBOSE:
 		cli.verbose++;
 		util_verbosity++;
@@ -58,8 +66,10 @@ callback(poptContext con, enum poptCallbackReason reason,
 	}
 }
 
+static const struct cli_handler common_handler = {common_option};
+
 struct poptOption cli_common_table[] = {
-    {NULL, '\0', POPT_ARG_CALLBACK, (void *)callback, 0, NULL, NULL},
+    CLI_CALLBACK(&common_handler),
     {"verbose", 'v', POPT_ARG_NONE, NULL, CLI_VERBOSE,
 	"more diagnostics on stderr (repeatable)", NULL},
     {"quiet", 'q', POPT_ARG_NONE, NULL, CLI_QUIET,
@@ -93,14 +103,8 @@ cli_start(const char *program, int argc, const char **argv,
 void
 cli_free(void)
 {
-	size_t i;
-
-	for (i = 0; i < cli.nnameservers; i++)
-		free(cli.nameservers[i]);
-	for (i = 0; i < cli.nzones; i++)
-		free(cli.zones[i]);
-	free(cli.nameservers);
-	free(cli.zones);
+	util_strv_free(cli.nameservers, cli.nnameservers);
+	util_strv_free(cli.zones, cli.nzones);
 	free(cli.error);
 	cli.nameservers = cli.zones = NULL;
 	cli.nnameservers = cli.nzones = 0;

@@ -96,6 +96,20 @@ poptContext cli_start(const char *program, int argc, const char **argv,
  * cli.error if it is the first usage error, else free it. */
 void cli_set_error(char *msg);
 
+/* For the option tables (cli.c, cli_dns.c): one popt callback for all of
+ * them, so popt's callback protocol is written once.  A table starts with
+ * CLI_CALLBACK(&handler); popt passes the entry's descrip to the callback
+ * as its data (popt.h, POPT_ARG_CALLBACK), and cli_callback() calls
+ * handler->fn with the option's val and argument. */
+struct cli_handler {
+	void (*fn)(int val, const char *arg);
+};
+void cli_callback(poptContext con, enum poptCallbackReason reason,
+    const struct poptOption *opt, const char *arg, const void *data);
+#define CLI_CALLBACK(handler)                                                  \
+	{NULL, '\0', POPT_ARG_CALLBACK, (void *)cli_callback, 0,               \
+	    (const char *)(handler), NULL}
+
 /* cli_dns.c (with cli_dns_table): make the dns_ctx the options describe
  * (nameservers, timeout, budget, zone files).  Returns NULL with *err set
  * (caller frees) when a nameserver address or a zone file is unusable. */

@@ -41,14 +41,9 @@ set_seconds(double *out, const char *option, const char *arg)
 }
 
 static void
-dns_callback(poptContext con, enum poptCallbackReason reason,
-    const struct poptOption *opt, const char *arg, const void *data)
+dns_option(int val, const char *arg)
 {
-	(void)con;
-	(void)data;
-	if (reason != POPT_CALLBACK_REASON_OPTION)
-		return;
-	switch (opt->val) {
+	switch (val) {
 	case CLI_NS: {
 		unsigned char a[16];
 		size_t alen;
@@ -61,15 +56,12 @@ dns_callback(poptContext con, enum poptCallbackReason reason,
 			    "ADDR@PORT (IPv4 or IPv6): %s", arg));
 			break;
 		}
-		cli.nameservers = xreallocarray(cli.nameservers,
-		    cli.nnameservers + 1, sizeof(char *));
-		cli.nameservers[cli.nnameservers++] = xstrdup(arg);
+		util_strv_push(&cli.nameservers, &cli.nnameservers,
+		    xstrdup(arg));
 		break;
 	}
 	case CLI_ZONE:
-		cli.zones = xreallocarray(cli.zones, cli.nzones + 1,
-		    sizeof(char *));
-		cli.zones[cli.nzones++] = xstrdup(arg);
+		util_strv_push(&cli.zones, &cli.nzones, xstrdup(arg));
 		break;
 	case CLI_TIMEOUT:
 		set_seconds(&cli.dns_timeout, "--dns-timeout", arg);
@@ -80,8 +72,10 @@ dns_callback(poptContext con, enum poptCallbackReason reason,
 	}
 }
 
+static const struct cli_handler dns_handler = {dns_option};
+
 struct poptOption cli_dns_table[] = {
-    {NULL, '\0', POPT_ARG_CALLBACK, (void *)dns_callback, 0, NULL, NULL},
+    CLI_CALLBACK(&dns_handler),
     {"nameserver", 'n', POPT_ARG_STRING, NULL, CLI_NS,
 	"ask this DNS server instead of /etc/resolv.conf's (repeatable)",
 	"ADDR[@PORT]"},

@@ -672,6 +672,19 @@ digest_len_check(enum crypto_hash_alg alg, size_t dlen, char **err)
 	return -1;
 }
 
+/* RFC 8463 3: Ed25519 goes with SHA-256 only (ed25519-sha256), for
+ * signing and verifying alike: 0, or -1 with *err saying what the key
+ * "signs" or "verifies". */
+static int
+ed25519_alg_check(enum crypto_hash_alg alg, const char *verb, char **err)
+{
+	if (alg == CRYPTO_SHA256)
+		return 0;
+	set_err(err, xasprintf("Ed25519 %s SHA-256 digests only (RFC 8463)",
+	    verb));
+	return -1;
+}
+
 int
 crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
     const unsigned char *digest, size_t dlen, unsigned char **sig,
@@ -688,13 +701,10 @@ crypto_sign(const struct crypto_privkey *k, enum crypto_hash_alg alg,
 	d.data = (unsigned char *)digest;
 	d.size = (unsigned)dlen;
 	if (k->type == CRYPTO_KEY_ED25519) {
-		/* RFC 8463 3: ed25519-sha256 only; PureEdDSA over the
-		 * SHA-256 digest bytes (gnutls-notes pitfall 1). */
-		if (alg != CRYPTO_SHA256) {
-			set_err(err, xstrdup("Ed25519 signs SHA-256 digests "
-			    "only (RFC 8463)"));
+		/* PureEdDSA over the SHA-256 digest bytes (gnutls-notes
+		 * pitfall 1). */
+		if (ed25519_alg_check(alg, "signs", err) < 0)
 			return -1;
-		}
 		sa = GNUTLS_SIGN_EDDSA_ED25519;
 		rc = gnutls_privkey_sign_data2(k->k, sa, 0, &d, &s);
 	} else {
@@ -938,8 +948,7 @@ crypto_pubkey_free(struct crypto_pubkey *k)
 {
 	if (k == NULL)
 		return;
-	if (k->k != NULL)
-		gnutls_pubkey_deinit(k->k);
+	gnutls_pubkey_deinit(k->k); /* takes NULL (a key that failed) */
 	free(k);
 }
 
@@ -967,11 +976,8 @@ crypto_verify(const struct crypto_pubkey *k, enum crypto_hash_alg alg,
 	s.data = (unsigned char *)sig;
 	s.size = (unsigned)siglen;
 	if (k->type == CRYPTO_KEY_ED25519) {
-		if (alg != CRYPTO_SHA256) {
-			set_err(err, xstrdup("Ed25519 verifies SHA-256 "
-			    "digests only (RFC 8463)"));
+		if (ed25519_alg_check(alg, "verifies", err) < 0)
 			return -1;
-		}
 		if (siglen != ED25519_SIG_LEN)
 			return 0;
 		rc = gnutls_pubkey_verify_data2(k->k,

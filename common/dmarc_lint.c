@@ -5,29 +5,15 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/dmarc.h"
 #include "common/util.h"
 
-static void
-add(char ***v, size_t *n, const char *fmt, ...) UTIL_PRINTF(3, 4);
-
-static void
-add(char ***v, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
-#define FINDING(...) add(&out->findings, &out->nfindings, __VA_ARGS__)
-#define NOTE(...) add(&out->notes, &out->nnotes, __VA_ARGS__)
+#define FINDING(...)                                                           \
+	util_strv_pushf(&out->findings, &out->nfindings, __VA_ARGS__)
+#define NOTE(...) util_strv_pushf(&out->notes, &out->nnotes, __VA_ARGS__)
 
 /* A printable copy of TXT data for messages (control bytes as '?'). */
 static char *

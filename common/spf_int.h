@@ -2,7 +2,8 @@
  * spf_int: declarations shared by the SPF engine's files (spf.c,
  * spf_parse.c, spf_macro.c, spf_lint.c).  Not a contract: nothing outside
  * common/spf*.c includes it.  Calls go one way: spf.c uses spf_parse.c
- * and spf_macro.c; spf_macro.c uses spf_parse.c (syntax) only.
+ * and spf_macro.c; spf_macro.c uses spf_parse.c (syntax) only; spf_lint.c
+ * uses spf_parse.c and spf.c's spf_vtrace() (one trace line format).
  *
  * Error convention (STYLE.md): functions that can fail return 0, or -1
  * with a message in *err that the caller frees.
@@ -10,6 +11,7 @@
 #ifndef COMMON_SPF_INT_H
 #define COMMON_SPF_INT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -163,6 +165,14 @@ void spf_ctx_free(struct spf_ctx *c); /* NULL is a no-op */
 /* Fill the address fields of c from text; -1 when it is no address. */
 int spf_ctx_set_ip(struct spf_ctx *c, const char *text);
 void spf_trace(struct spf_ctx *c, const char *fmt, ...) UTIL_PRINTF(2, 3);
+/* RFC 7208 4.6.4: a void lookup (NXDOMAIN, or no answer records), and a
+ * DNS error that is neither (a temperror), for spf.c and spf_lint.c. */
+bool spf_answer_void(const struct dns_answer *a);
+bool spf_answer_error(const struct dns_answer *a);
+/* One line of req's trace (when it has one), indented by indent spaces:
+ * spf_trace's and spf_lint.c's. */
+void spf_vtrace(const struct spf_request *req, int indent, const char *fmt,
+                va_list ap) UTIL_PRINTF(3, 0);
 
 /* spf_macro.c: calls nothing in spf.c (the values come in v) */
 /* Expand s..s+len (already syntax-checked or not: errors are reported)

@@ -40,14 +40,10 @@ static void
 finding(struct lint *l, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	util_strv_vpushf(&l->out->findings, &l->out->nfindings, fmt, ap);
 	va_end(ap);
-	l->out->findings = xreallocarray(l->out->findings,
-	                                 l->out->nfindings + 1, sizeof(char *));
-	l->out->findings[l->out->nfindings++] = s;
 }
 
 static void trace(struct lint *l, const char *fmt, ...) UTIL_PRINTF(2, 3);
@@ -56,36 +52,16 @@ static void
 trace(struct lint *l, const char *fmt, ...)
 {
 	va_list ap;
-	char *s, *line;
 
-	if (l->req == NULL || l->req->trace == NULL)
-		return;
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	spf_vtrace(l->req, 2 * l->depth, fmt, ap);
 	va_end(ap);
-	line = xasprintf("%*s%s", 2 * l->depth, "", s);
-	l->req->trace(l->req->trace_arg, line);
-	free(line);
-	free(s);
 }
 
 static bool
 has_macro(const char *s)
 {
 	return strchr(s, '%') != NULL;
-}
-
-static bool
-answer_void(const struct dns_answer *a)
-{
-	return a->status == DNS_NXDOMAIN || a->status == DNS_NODATA ||
-	       (a->status == DNS_OK && a->n == 0);
-}
-
-static bool
-answer_error(const struct dns_answer *a)
-{
-	return a->status != DNS_OK && !answer_void(a);
 }
 
 static void
@@ -111,11 +87,11 @@ check_addresses(struct lint *l, const char *domain, const struct spf_term *t,
 	}
 	a4 = dns_query(l->dns, name, DNS_T_A);
 	if (t->mech == SPF_M_EXISTS) {
-		if (answer_error(a4)) {
+		if (spf_answer_error(a4)) {
 			l->out->temperrors++;
 			finding(l, "%s: %s: DNS %s looking up A %s", domain,
 			        t->text, dns_status_name(a4->status), name);
-		} else if (answer_void(a4))
+		} else if (spf_answer_void(a4))
 			void_lookup(l, domain, t->text,
 			            a4->status == DNS_NXDOMAIN
 			                ? "the name does not exist"
@@ -123,14 +99,15 @@ check_addresses(struct lint *l, const char *domain, const struct spf_term *t,
 		return;
 	}
 	a6 = dns_query(l->dns, name, DNS_T_AAAA);
-	if (answer_error(a4) || answer_error(a6)) {
+	if (spf_answer_error(a4) || spf_answer_error(a6)) {
 		l->out->temperrors++;
 		finding(
 		    l, "%s: %s: DNS %s looking up the addresses of %s", domain,
 		    t->text,
-		    dns_status_name(answer_error(a4) ? a4->status : a6->status),
+		    dns_status_name(spf_answer_error(a4) ? a4->status
+		                                         : a6->status),
 		    name);
-	} else if (answer_void(a4) && answer_void(a6))
+	} else if (spf_answer_void(a4) && spf_answer_void(a6))
 		void_lookup(l, domain, t->text,
 		            a4->status == DNS_NXDOMAIN
 		                ? "the name does not exist"
@@ -150,11 +127,11 @@ check_mx(struct lint *l, const char *domain, const struct spf_term *t,
 		return;
 	}
 	a = dns_query(l->dns, name, DNS_T_MX);
-	if (answer_error(a)) {
+	if (spf_answer_error(a)) {
 		l->out->temperrors++;
 		finding(l, "%s: %s: DNS %s looking up MX %s", domain, t->text,
 		        dns_status_name(a->status), name);
-	} else if (answer_void(a))
+	} else if (spf_answer_void(a))
 		void_lookup(l, domain, t->text,
 		            a->status == DNS_NXDOMAIN
 		                ? "the name does not exist"
@@ -269,7 +246,7 @@ fetch_record(struct lint *l, const char *domain, const char *via,
 	}
 	trace(l, "%s: fetching the SPF record", domain);
 	a = dns_query(l->dns, domain, DNS_T_TXT);
-	if (answer_error(a)) {
+	if (spf_answer_error(a)) {
 		l->out->temperrors++;
 		finding(l, "%s: DNS %s looking up TXT (temperror)", domain,
 		        dns_status_name(a->status));
