@@ -60,22 +60,18 @@ static struct poptOption options[] = {
     {"format", '\0', POPT_ARG_STRING, &opt_format, 0,
 	"output: summary (default), ar (one Authentication-Results field) "
 	"or json (one object per message)", "summary|ar|json"},
-    {"filter", '\0', POPT_ARG_NONE, &opt_filter, 0,
-	"copy the message to stdout with Received-SPF and one "
-	"Authentication-Results field prepended", NULL},
-    {"authserv-id", 'A', POPT_ARG_STRING, &opt_authserv, 0,
-	"authserv-id for Authentication-Results (default: the host name); "
-	"with --filter, existing fields with this id are removed", "ID"},
+    CLI_FILTER_OPTIONS(&opt_filter, "copy the message to stdout with "
+	"Received-SPF and one Authentication-Results field prepended",
+	&opt_authserv, "authserv-id for Authentication-Results (default: the "
+	"host name); with --filter, existing fields with this id are removed",
+	"ID"),
     {"time", '\0', POPT_ARG_STRING, &opt_time, 0,
 	"check as of this time (DKIM t= and x=) instead of now", "UNIXTIME"},
     {"lint", '\0', POPT_ARG_STRING, &opt_lint, 0,
 	"check what DOMAIN publishes: SPF, DMARC and, with -s, DKIM keys; "
 	"one finding a line", "DOMAIN"},
-    {"files-from", '\0', POPT_ARG_STRING, &opt_files_from, 0,
-	"check the files named in FILE, one a line (\"-\": stdin), after "
-	"the FILE operands", "FILE"},
-    {"null", '\0', POPT_ARG_NONE, &opt_null, 0,
-	"--files-from names end in a NUL byte, not a newline", NULL},
+    CLI_BATCH_OPTIONS(&opt_files_from, "check the files named in FILE, one "
+	"a line (\"-\": stdin), after the FILE operands", &opt_null),
     CLI_DNS_OPTIONS,
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP
@@ -401,35 +397,36 @@ detail_dns(int c)
 	}
 }
 
+/* "NAME check: RESULT" for each signature of kind (DKIM or DomainKeys),
+ * or "NAME check: none" when there is none. */
+static void
+summary_kind(const struct verdict *v, enum dkim_kind kind, const char *name)
+{
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < v->dk->n; i++)
+		if (v->dk->r[i].kind == kind) {
+			printf("%s check: %s\n", name,
+			    res_name(v->dk->r[i].result));
+			any = true;
+		}
+	if (!any)
+		printf("%s check: none\n", name);
+}
+
 /* The "Summary of Results" block: one line per check, in port25's words. */
 static void
 summary_lines(const struct verdict *v)
 {
-	size_t i;
-	bool any_dkim = false, any_dk = false;
-
 	printf("Summary of Results\n");
 	printf("SPF check: %s\n", v->spf_done ? res_name(v->spf.result) :
 	    "none");
 	printf("Sender-ID check: %s\n", v->sid_done ?
 	    res_name(v->sid.result) : v->pra.address == NULL ? "permerror" :
 	    "none");
-	for (i = 0; i < v->dk->n; i++)
-		if (v->dk->r[i].kind == DKIM_KIND_DOMAINKEYS) {
-			printf("DomainKeys check: %s\n",
-			    res_name(v->dk->r[i].result));
-			any_dk = true;
-		}
-	if (!any_dk)
-		printf("DomainKeys check: none\n");
-	for (i = 0; i < v->dk->n; i++)
-		if (v->dk->r[i].kind == DKIM_KIND_DKIM) {
-			printf("DKIM check: %s\n",
-			    res_name(v->dk->r[i].result));
-			any_dkim = true;
-		}
-	if (!any_dkim)
-		printf("DKIM check: none\n");
+	summary_kind(v, DKIM_KIND_DOMAINKEYS, "DomainKeys");
+	summary_kind(v, DKIM_KIND_DKIM, "DKIM");
 	printf("DMARC check: %s\n", res_name(v->dmarc.result));
 	printf("iprev check: %s\n", v->iprev_done ?
 	    res_name(v->iprev.result) : "none");
@@ -735,14 +732,6 @@ print_json(const struct verdict *v, const char *name)
 
 /* ----------------------------------------------------------- messages */
 
-static int
-unreadable(const struct msg *m, const char *name)
-{
-	error("%s: %s", name != NULL ? name : "input",
-	    msg_status_text(msg_status(m)));
-	return msg_status(m) == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
-}
-
 /* In a JSON batch, a file that could not be checked still gets its line,
  * so that every operand has one: {"file": NAME, "error": TEXT}. */
 static void
@@ -775,7 +764,7 @@ check_print(int fd, const char *name)
 		return EX_NOINPUT;
 	}
 	if (msg_status(m) != MSG_OK) {
-		st = unreadable(m, name);
+		st = cli_msg_unusable(m, name);
 		json_error(name, msg_status_text(msg_status(m)));
 		msg_free(m);
 		return st;
@@ -820,42 +809,39 @@ write_filtered(struct msg *m, const char *fields)
 	return cli_write_filtered(m, fields, authserv_id);
 }
 
+/* What cli_filter_read()'s check fills. */
+struct filter_arg {
+	struct verdict *v;
+	struct received_env *env;
+};
+
+static int
+filter_check(struct msg *m, void *arg, char **err)
+{
+	struct filter_arg *fa = arg;
+
+	return run_checks(m, fa->v, fa->env, err);
+}
+
 static int
 filter(void)
 {
 	struct received_env env;
 	struct verdict v;
+	struct filter_arg fa = {&v, &env};
 	struct msg *m;
 	struct buf b = BUF_INIT;
-	enum msg_status mst;
-	char *err = NULL, *f;
-	int status = 0;
+	char *f;
+	int status;
 
 	memset(&env, 0, sizeof(env));
 	memset(&v, 0, sizeof(v));
-	m = msg_read_fd(STDIN_FILENO, &mst);
-	if (m == NULL) {
-		syserror("reading the message");
-		return EX_NOINPUT;
-	}
-	if (dns == NULL)
-		status = EX_CONFIG; /* reported by main() */
-	else if (msg_status(m) != MSG_OK)
-		status = unreadable(m, NULL);
-	else if (run_checks(m, &v, &env, &err) < 0) {
-		error("input: %s", err);
-		free(err);
-		status = EX_NOINPUT;
-	}
+	/* Nothing is lost (DESIGN.md), forged results are. */
+	status = cli_filter_read(&m, dns != NULL, filter_check, &fa,
+	    authserv_id);
 	if (status != 0) {
-		/* Nothing is lost (DESIGN.md), forged results are. */
-		if (write_filtered(m, NULL) < 0) {
-			syserror("writing the output");
-			status = EX_IOERR;
-		}
 		verdict_free(&v);
 		received_env_free(&env);
-		msg_free(m);
 		return status;
 	}
 	if (v.spf_done) {
@@ -1033,7 +1019,6 @@ static int
 check_options(poptContext pc)
 {
 	unsigned char abuf[16];
-	char *end;
 	int st;
 
 	if (opt_s != NULL && opt_lint == NULL) {
@@ -1066,23 +1051,8 @@ check_options(poptContext pc)
 		return cli_usage_error(pc, "--helo: not a usable name");
 	if (opt_sender != NULL && util_has_control(opt_sender))
 		return cli_usage_error(pc, "--sender: control characters");
-	now = (int64_t)time(NULL);
-	if (opt_time != NULL) {
-		long long t;
-		errno = 0;
-		t = strtoll(opt_time, &end, 10);
-		if (errno != 0 || end == opt_time || *end != '\0' || t < 0 ||
-		    t > 999999999999LL)
-			return cli_usage_error(pc, "--time=%s: not a Unix time",
-			    opt_time);
-		now = t;
-	}
-	authserv_id = cli_authserv_id(opt_authserv);
-	if (authserv_id == NULL)
-		return cli_usage_error(pc, "-A: not a usable authserv-id: "
-		    "\"%s\"", opt_authserv);
-	return cli_check_batch_options(pc, opt_filter, opt_files_from,
-	    opt_null);
+	return cli_check_verify_options(pc, opt_time, &now, opt_authserv,
+	    &authserv_id, opt_filter, opt_files_from, opt_null);
 }
 
 /* The man page's steps: set up DNS, then lint a domain, filter stdin,
@@ -1090,16 +1060,11 @@ check_options(poptContext pc)
 static int
 run(const char **files)
 {
-	char *err = NULL;
-
 	crypto_init();
-	dns = cli_dns_new(&err);
-	if (dns == NULL) {
-		error("DNS setup: %s", err != NULL ? err : "failed");
-		free(err);
-		if (!opt_filter)
-			return EX_CONFIG;
-	} else
+	dns = cli_dns_setup();
+	if (dns == NULL && !opt_filter)
+		return EX_CONFIG;
+	if (dns != NULL)
 		dns_set_trace(dns, trace_line, NULL);
 	if (opt_lint != NULL)
 		return dns != NULL ? lint(opt_lint, opt_s) : EX_CONFIG;

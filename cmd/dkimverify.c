@@ -55,11 +55,8 @@ static struct poptOption options[] = {
     {"time", '\0', POPT_ARG_STRING, &opt_time, 0,
 	"verify as of this time (t= and x= checks) instead of now",
 	"UNIXTIME"},
-    {"files-from", '\0', POPT_ARG_STRING, &opt_files_from, 0,
-	"verify the files named in FILE, one a line (\"-\": stdin), after "
-	"the FILE operands", "FILE"},
-    {"null", '\0', POPT_ARG_NONE, &opt_null, 0,
-	"--files-from names end in a NUL byte, not a newline", NULL},
+    CLI_BATCH_OPTIONS(&opt_files_from, "verify the files named in FILE, one "
+	"a line (\"-\": stdin), after the FILE operands", &opt_null),
     CLI_DNS_OPTIONS,
     CLI_COMMON_OPTIONS,
     POPT_AUTOHELP
@@ -130,11 +127,9 @@ verify_print(int fd, const char *name)
 		return EX_NOINPUT;
 	}
 	if (msg_status(m) != MSG_OK) {
-		error("%s: %s", name != NULL ? name : "input",
-		    msg_status_text(msg_status(m)));
-		mst = msg_status(m);
+		int st = cli_msg_unusable(m, name);
 		msg_free(m);
-		return mst == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
+		return st;
 	}
 	if (dkim_verify(m, dns, &vopts, &rs, &err) < 0) {
 		error("%s: %s", name != NULL ? name : "input", err);
@@ -171,39 +166,26 @@ write_filtered(struct msg *m, const char *fields)
 	return cli_write_filtered(m, fields, authserv_id);
 }
 
+/* cli_filter_read()'s check: the signatures of m into *arg. */
+static int
+filter_verify(struct msg *m, void *arg, char **err)
+{
+	return dkim_verify(m, dns, &vopts, arg, err);
+}
+
 static int
 filter(void)
 {
 	struct dkim_results *rs = NULL;
 	struct msg *m;
 	struct ar *a;
-	enum msg_status mst;
-	char *err = NULL, *field;
-	int status = 0;
+	char *field;
+	int status;
 
-	m = msg_read_fd(STDIN_FILENO, &mst);
-	if (m == NULL) {
-		syserror("reading the message");
-		return EX_NOINPUT;
-	}
-	if (dns == NULL)
-		status = EX_CONFIG; /* reported by main() */
-	else if (msg_status(m) != MSG_OK) {
-		error("input: %s", msg_status_text(msg_status(m)));
-		status = msg_status(m) == MSG_EIO ? EX_NOINPUT : EX_DATAERR;
-	} else if (dkim_verify(m, dns, &vopts, &rs, &err) < 0) {
-		error("input: %s", err);
-		free(err);
-		status = EX_NOINPUT;
-	}
+	status = cli_filter_read(&m, dns != NULL, filter_verify, &rs,
+	    authserv_id);
 	if (status != 0) {
-		/* Nothing is lost, but a forged result is no part of the
-		 * message worth keeping (DESIGN.md "Nothing is lost"). */
-		if (write_filtered(m, NULL) < 0) {
-			syserror("writing the output");
-			status = EX_IOERR;
-		}
-		msg_free(m);
+		dkim_results_free(rs);
 		return status;
 	}
 	debug_results(NULL, rs);
@@ -281,37 +263,21 @@ check_options(poptContext pc)
 			    MAX_KEY_BITS);
 		vopts.min_key_bits = (unsigned)v;
 	}
-	vopts.now = (int64_t)time(NULL);
-	if (opt_time != NULL) {
-		if (parse_num(opt_time, 0, 999999999999LL, &v) < 0)
-			return cli_usage_error(pc, "--time=%s: not a Unix time",
-			    opt_time);
-		vopts.now = v;
-	}
-	authserv_id = cli_authserv_id(opt_authserv);
-	if (authserv_id == NULL)
-		return cli_usage_error(pc, "-A: not a usable authserv-id: "
-		    "\"%s\"", opt_authserv);
-	return cli_check_batch_options(pc, opt_filter, opt_files_from,
-	    opt_null);
+	return cli_check_verify_options(pc, opt_time, &vopts.now, opt_authserv,
+	    &authserv_id, opt_filter, opt_files_from, opt_null);
 }
 
 /* Set up DNS, then verify stdin as a filter, the FILEs, or stdin. */
 static int
 run(const char **files)
 {
-	char *err = NULL;
 	int status;
 
 	crypto_init();
-	dns = cli_dns_new(&err);
-	if (dns == NULL) {
-		error("DNS setup: %s", err != NULL ? err : "failed");
-		free(err);
-		/* a filter still copies the message (DESIGN.md) */
-		if (!opt_filter)
-			return EX_CONFIG;
-	}
+	dns = cli_dns_setup();
+	/* a filter still copies the message (DESIGN.md) */
+	if (dns == NULL && !opt_filter)
+		return EX_CONFIG;
 	if (opt_filter)
 		status = filter();
 	else if (files != NULL || opt_files_from != NULL)

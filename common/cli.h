@@ -47,6 +47,7 @@
 #include <popt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/dns.h"
 #include "common/util.h"
@@ -75,6 +76,14 @@ extern struct poptOption cli_dns_table[];
 	{"filter", '\0', POPT_ARG_NONE, (filter), 0, (filter_help), NULL},     \
 	{"authserv-id", 'A', POPT_ARG_STRING, (authserv), 0, (authserv_help),  \
 	    (authserv_arg)}
+/* --files-from and --null, which every program with a batch mode has
+ * (cli_batch() below), with the program's variables and --files-from's
+ * help text. */
+#define CLI_BATCH_OPTIONS(files_from, files_from_help, nul)                    \
+	{"files-from", '\0', POPT_ARG_STRING, (files_from), 0,                 \
+	    (files_from_help), "FILE"},                                        \
+	{"null", '\0', POPT_ARG_NONE, (nul), 0,                                \
+	    "--files-from names end in a NUL byte, not a newline", NULL}
 #define CLI_COMMON_OPTIONS                                                     \
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_table, 0,              \
 	    "Common options:", NULL}
@@ -114,6 +123,11 @@ void cli_callback(poptContext con, enum poptCallbackReason reason,
  * (nameservers, timeout, budget, zone files).  Returns NULL with *err set
  * (caller frees) when a nameserver address or a zone file is unusable. */
 struct dns_ctx *cli_dns_new(char **err);
+/* cli_dns_new() for a program that reads mail (dkimverify, authcheck),
+ * after crypto_init(): on failure it says why on stderr ("DNS setup: ...")
+ * and returns NULL, and the caller decides (a filter still copies the
+ * message: DESIGN.md "Nothing is lost").  cmd/ only: it prints. */
+struct dns_ctx *cli_dns_setup(void);
 
 /*
  * Helpers for the programs' main() (cmd/ only: they print, see above).
@@ -188,6 +202,14 @@ int cli_check_batch_options(poptContext pc, bool filter,
  * control character (the caller's usage error).  Valid until the next
  * call. */
 const char *cli_authserv_id(const char *opt);
+/* The option checks every verifier (dkimverify, authcheck) ends with:
+ * --time (at: NULL for now, else a Unix time of at most 12 digits, RFC
+ * 6376 3.5 t=) into *now, -A (authserv) into *authserv_id by
+ * cli_authserv_id(), then cli_check_batch_options().  Usage errors are
+ * printed as cli_usage_error() does.  Returns CLI_RUN or EX_USAGE. */
+int cli_check_verify_options(poptContext pc, const char *at, int64_t *now,
+    const char *authserv, const char **authserv_id, bool filter,
+    const char *files_from, bool nul) CLI_STATUS;
 
 /* --filter output of dkimverify and authcheck (cli_filter.c): the mbox
  * line, fields (when not NULL) on top of the header, then the message
@@ -198,6 +220,23 @@ const char *cli_authserv_id(const char *opt);
 struct msg;
 int cli_write_filtered(struct msg *m, const char *fields,
     const char *authserv_id);
+/* The first steps of --filter in dkimverify and authcheck: read the message
+ * on stdin and, when DNS could be set up (dns_ok) and the message is
+ * usable, check(m, arg, &err), which returns 0, or -1 with a message in
+ * err (said here as "input: ERR", exit EX_NOINPUT).  Returns 0 with *mp,
+ * the message, for the caller to write its fields with
+ * cli_write_filtered() and free it.  Else the exit status (EX_NOINPUT when
+ * stdin cannot be read or check failed; EX_CONFIG without DNS, which the
+ * caller has reported; EX_NOINPUT or EX_DATAERR for an unusable message;
+ * EX_IOERR when the copy fails), after the message went out with forged
+ * results removed (DESIGN.md "Nothing is lost"); *mp is then NULL. */
+int cli_filter_read(struct msg **mp, bool dns_ok,
+    int (*check)(struct msg *m, void *arg, char **err), void *arg,
+    const char *authserv_id) CLI_STATUS;
+/* The one-line error for a message msg_status() says is unusable, with its
+ * name (NULL: "input"); returns EX_NOINPUT for a read error, else
+ * EX_DATAERR. */
+int cli_msg_unusable(const struct msg *m, const char *name);
 
 /* Free what the tables collected. */
 void cli_free(void);

@@ -9,8 +9,10 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/batch.h"
@@ -166,4 +168,32 @@ cli_authserv_id(const char *opt)
 		strcpy(host, "localhost");
 	host[sizeof(host) - 1] = '\0';
 	return host;
+}
+
+/* RFC 6376 3.5 t=: at most 12 digits (--time is the verifiers' "now"). */
+#define CLI_TIME_MAX 999999999999LL
+
+int
+cli_check_verify_options(poptContext pc, const char *at, int64_t *now,
+    const char *authserv, const char **authserv_id, bool filter,
+    const char *files_from, bool nul)
+{
+	char *end;
+	long long t;
+
+	*now = (int64_t)time(NULL);
+	if (at != NULL) {
+		errno = 0;
+		t = strtoll(at, &end, 10);
+		if (errno != 0 || end == at || *end != '\0' || t < 0 ||
+		    t > CLI_TIME_MAX)
+			return cli_usage_error(pc, "--time=%s: not a Unix time",
+			    at);
+		*now = t;
+	}
+	*authserv_id = cli_authserv_id(authserv);
+	if (*authserv_id == NULL)
+		return cli_usage_error(pc, "-A: not a usable authserv-id: "
+		    "\"%s\"", authserv);
+	return cli_check_batch_options(pc, filter, files_from, nul);
 }

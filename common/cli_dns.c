@@ -1,8 +1,10 @@
 /*
  * cli_dns: the popt table for --nameserver, --dns-timeout, --dns-budget,
- * --dns-zone and cli_dns_new() (declared in cli.h).  A file of its own so
- * that programs that never ask DNS (dkimsign, dkkeygen) do not link dns.o
- * and, with -Wl,--as-needed, do not load ldns and OpenSSL at start-up.
+ * --dns-zone, cli_dns_new() and cli_dns_setup() (declared in cli.h).  A
+ * file of its own so that programs that never ask DNS (dkimsign, dkkeygen)
+ * do not link dns.o and, with -Wl,--as-needed, do not load ldns and
+ * OpenSSL at start-up.  Like the rest of cli, cli_dns_setup() prints (one
+ * error line), so only cmd/ calls it.
  */
 #include "config.h"
 
@@ -109,4 +111,18 @@ cli_dns_new(char **err)
 fail:
 	dns_free(c);
 	return NULL;
+}
+
+struct dns_ctx *
+cli_dns_setup(void)
+{
+	struct dns_ctx *dns;
+	char *err = NULL;
+
+	dns = cli_dns_new(&err);
+	if (dns == NULL) {
+		error("DNS setup: %s", err != NULL ? err : "failed");
+		free(err);
+	}
+	return dns;
 }
