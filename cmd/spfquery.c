@@ -407,41 +407,43 @@ policy_log(bool warning, const char *line)
 	free(safe);
 }
 
+/* One --policy-* choice: *idx is the index of opt in words (NULL-ended;
+ * words[0] is the default, taken when opt is NULL).  Returns CLI_RUN, or
+ * EX_USAGE naming the choices. */
+static int
+policy_choice(poptContext pc, const char *option, const char *opt,
+    const char *const words[], const char *choices, int *idx)
+{
+	for (*idx = 0; words[*idx] != NULL; (*idx)++)
+		if (opt == NULL || strcmp(opt, words[*idx]) == 0)
+			return CLI_RUN;
+	return cli_usage_error(pc, "--%s: not %s: %s", option, choices, opt);
+}
+
 /* --policy's options into policy_conf.  Returns CLI_RUN or EX_USAGE. */
 
 static int
 check_policy_options(poptContext pc)
 {
+	static const char *const rejects[] = {"fail", "softfail", "none", NULL};
+	static const enum policy_reject reject_of[] = {POLICY_REJECT_FAIL,
+	    POLICY_REJECT_SOFTFAIL, POLICY_REJECT_NONE};
+	static const char *const temperrors[] = {"defer", "prepend", NULL};
+	static const char *const permerrors[] = {"prepend", "reject", NULL};
 	struct policy_conf *c = &policy_conf;
+	int rej, temp, perm, st;
 
+	if ((st = policy_choice(pc, "policy-reject", opt_policy_reject,
+	    rejects, "fail, softfail or none", &rej)) != CLI_RUN ||
+	    (st = policy_choice(pc, "policy-temperror", opt_policy_temperror,
+	    temperrors, "defer or prepend", &temp)) != CLI_RUN ||
+	    (st = policy_choice(pc, "policy-permerror", opt_policy_permerror,
+	    permerrors, "prepend or reject", &perm)) != CLI_RUN)
+		return st;
 	memset(c, 0, sizeof(*c));
-	c->defer_temperror = true;
-	if (opt_policy_reject == NULL || strcmp(opt_policy_reject, "fail") == 0)
-		c->reject = POLICY_REJECT_FAIL;
-	else if (strcmp(opt_policy_reject, "softfail") == 0)
-		c->reject = POLICY_REJECT_SOFTFAIL;
-	else if (strcmp(opt_policy_reject, "none") == 0)
-		c->reject = POLICY_REJECT_NONE;
-	else {
-		return cli_usage_error(pc, "--policy-reject: not fail, "
-		    "softfail or none: %s", opt_policy_reject);
-	}
-	if (opt_policy_temperror != NULL &&
-	    strcmp(opt_policy_temperror, "defer") != 0) {
-		if (strcmp(opt_policy_temperror, "prepend") != 0) {
-			return cli_usage_error(pc, "--policy-temperror: not "
-			    "defer or prepend: %s", opt_policy_temperror);
-		}
-		c->defer_temperror = false;
-	}
-	if (opt_policy_permerror != NULL &&
-	    strcmp(opt_policy_permerror, "prepend") != 0) {
-		if (strcmp(opt_policy_permerror, "reject") != 0) {
-			return cli_usage_error(pc, "--policy-permerror: not "
-			    "prepend or reject: %s", opt_policy_permerror);
-		}
-		c->reject_permerror = true;
-	}
+	c->reject = reject_of[rej];
+	c->defer_temperror = temp == 0;
+	c->reject_permerror = perm == 1;
 	/* The requests give the client, sender and HELO name: options
 	 * for them would be silently ignored. */
 	if (opt_filter || opt_lint != NULL || opt_ip != NULL ||

@@ -248,7 +248,7 @@ dk_sign_end(struct dk_sign *s, struct msg *m, char **err)
 	size_t dlen, siglen = 0, i;
 	struct buf out = BUF_INIT, t = BUF_INIT;
 	struct dkim_fold f = {&out, 0, msg_eol(m)};
-	char *b64, *res;
+	char *b64;
 
 	dlen = crypto_hash_final(s->h, digest);
 	s->h = NULL;
@@ -287,9 +287,8 @@ dk_sign_end(struct dk_sign *s, struct msg *m, char **err)
 	buf_adds(&out, f.eol);
 	free(b64);
 	buf_free(&t);
-	res = buf_detach(&out);
 	dk_sign_free(s);
-	return res;
+	return buf_detach(&out);
 }
 
 void
