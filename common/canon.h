@@ -4,6 +4,11 @@
  * counts as a line end (LF input is accepted, DESIGN.md "Line endings").
  * Body canonicalisation is incremental: feed chunks of any size, split
  * anywhere (even between CR and LF), and the output is the same.
+ *
+ * Nothing here prints, exits or reads stdin, and nothing can fail (no
+ * char **err).  Ownership: canon_header() appends to the caller's struct
+ * buf; a struct canon_body is freed with canon_body_free() and hands its
+ * output to the caller's sink, keeping none of it.
  */
 #ifndef COMMON_CANON_H
 #define COMMON_CANON_H

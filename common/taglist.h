@@ -8,8 +8,12 @@
  *   tag-value =  [ tval *( 1*(WSP / FWS) tval ) ]
  *   tval      =  1*VALCHAR                 (VALCHAR = %x21-3A / %x3C-7E)
  *
- * Folding may be CRLF or bare LF (LF input is accepted).  Views point into
- * the caller's buffer: the buffer must outlive the struct tag array.
+ * Folding may be CRLF or bare LF (LF input is accepted).  Nothing here
+ * prints, exits or reads stdin; a bad list is an enum tag_status, not an
+ * error message.  Ownership: the caller owns the struct tag array (room
+ * for TAG_MAX) and the buffer; views point into that buffer, which must
+ * outlive the array.  tag_value_nows() and tag_value_dup() return copies
+ * the caller frees.
  */
 #ifndef COMMON_TAGLIST_H
 #define COMMON_TAGLIST_H
