@@ -58,10 +58,9 @@ static char **domains, **selectors, **keyfiles;
 static size_t ndomains, nselectors, nkeyfiles;
 
 static struct poptOption options[] = {
-    {"domain", 'd', POPT_ARG_STRING, NULL, OPT_DOMAIN,
-	"signing domain (d=); once, or once per -s/-k pair", "DOMAIN"},
-    {"selector", 's', POPT_ARG_STRING, NULL, OPT_SELECTOR,
-	"selector (s=); repeatable, paired with -k in order", "SELECTOR"},
+    CLI_KEY_NAME_OPTIONS(OPT_DOMAIN, "signing domain (d=); once, or once "
+	"per -s/-k pair", OPT_SELECTOR, "selector (s=); repeatable, paired "
+	"with -k in order"),
     {"key", 'k', POPT_ARG_STRING, NULL, OPT_KEY,
 	"private key file (PEM PKCS#1/PKCS#8, or a base64 Ed25519 seed); "
 	"repeatable", "KEYFILE"},

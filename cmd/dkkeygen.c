@@ -77,10 +77,8 @@ enum { OPT_DOMAIN = 1, OPT_SELECTOR, OPT_TYPE, OPT_BITS, OPT_DIRECTORY,
     OPT_KEY };
 
 static struct poptOption options[] = {
-    {"domain", 'd', POPT_ARG_STRING, NULL, OPT_DOMAIN,
-	"the signing domain (d=)", "DOMAIN"},
-    {"selector", 's', POPT_ARG_STRING, NULL, OPT_SELECTOR,
-	"the selector (s=); also names the output files", "SELECTOR"},
+    CLI_KEY_NAME_OPTIONS(OPT_DOMAIN, "the signing domain (d=)",
+	OPT_SELECTOR, "the selector (s=); also names the output files"),
     {"type", 't', POPT_ARG_STRING, NULL, OPT_TYPE,
 	"key type: rsa (default) or ed25519", "rsa|ed25519"},
     {"bits", 'b', POPT_ARG_STRING, NULL, OPT_BITS,

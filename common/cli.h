@@ -30,9 +30,11 @@
  *
  * Where this module prints: the program helpers at the end
  * (cli_check_options, cli_parse_options, cli_usage_error,
- * cli_finish_output) write the messages every program writes the same way
- * (a usage error, --version, a failing stdout) to stderr or stdout, so
- * that there is one copy of them.  They are for cmd/ only: no module in
+ * cli_finish_output, and the verifiers' cli_check_verify_options,
+ * cli_dns_setup, cli_batch, cli_filter_read, cli_msg_unusable,
+ * cli_write_filtered) write the messages every program writes the same way
+ * (a usage error, --version, a failing stdout, an unreadable message) to
+ * stderr or stdout, so that there is one copy of them.  They are for cmd/ only: no module in
  * common/ calls them (t/layering.t checks), and none of them exits; each
  * returns the exit status for main() to return.  cli_init() ignores
  * SIGPIPE, process-wide, which is also the programs' business.
@@ -76,6 +78,16 @@ extern struct poptOption cli_dns_table[];
 	{"filter", '\0', POPT_ARG_NONE, (filter), 0, (filter_help), NULL},     \
 	{"authserv-id", 'A', POPT_ARG_STRING, (authserv), 0, (authserv_help),  \
 	    (authserv_arg)}
+/* -d/--domain and -s/--selector, the name of a DKIM key (RFC 6376 3.5 d=
+ * and s=), with the same letters in every program that signs or makes keys
+ * (dkimsign, dkkeygen).  Each comes back from poptGetNextOpt() as the
+ * program's val, so that the program decides how a repeated one counts. */
+#define CLI_KEY_NAME_OPTIONS(domain_val, domain_help, selector_val,            \
+    selector_help)                                                             \
+	{"domain", 'd', POPT_ARG_STRING, NULL, (domain_val), (domain_help),    \
+	    "DOMAIN"},                                                         \
+	{"selector", 's', POPT_ARG_STRING, NULL, (selector_val),               \
+	    (selector_help), "SELECTOR"}
 /* --files-from and --null, which every program with a batch mode has
  * (cli_batch() below), with the program's variables and --files-from's
  * help text. */

@@ -1,9 +1,10 @@
 # DESIGN.md "Layout": nothing in common/ prints, exits (except on
 # out-of-memory) or reads stdin.  The named exceptions are the helpers the
 # programs share so that each message is written once: util's message
-# functions (debug, warn, error, syserror) and cli's three (usage error,
-# --version, closing stdout).  They print but never exit, and only cmd/
-# calls them (common/util.h, common/cli.h).
+# functions (debug, warn, error, syserror) and cli's (usage error,
+# --version, closing stdout, the verifiers' DNS setup, batch and filter
+# steps).  They print but never exit, and only cmd/ calls them
+# (common/util.h, common/cli.h).
 . "${SOURCE:-t}/lib.sh"
 
 plan 4
@@ -25,6 +26,6 @@ grep -nE '(^|[^_[:alnum:]])(printf|fprintf|vfprintf|puts|fputs|putchar|perror)[[
 is "" "$(cat "$T/prints")" "common/ modules do not print or read stdin"
 
 # The programs' helpers are not called from common/.
-grep -nE '(^|[^_[:alnum:].>])(debug|warn|error|syserror|cli_check_options|cli_parse_options|cli_usage_error|cli_finish_output)\(' \
+grep -nE '(^|[^_[:alnum:].>])(debug|warn|error|syserror|cli_check_options|cli_parse_options|cli_usage_error|cli_finish_output|cli_check_verify_options|cli_dns_setup|cli_batch|cli_filter_read|cli_msg_unusable|cli_write_filtered)\(' \
     $others > "$T/calls"
 is "" "$(cat "$T/calls")" "common/ modules do not call the programs' message helpers"
