@@ -10,6 +10,25 @@
 #include "common/util.h"
 #include "t/tap/basic.h"
 
+/* For util_array_clear/_free: what one element owns, and a count of the
+ * calls, so that the test sees each element cleared once. */
+struct elem {
+	char *name;
+	int cleared;
+};
+static int nclears;
+
+static void
+elem_clear(void *p)
+{
+	struct elem *e = p;
+
+	UTIL_FREE_ALL(e->name);
+	e->name = NULL;
+	e->cleared++;
+	nclears++;
+}
+
 int
 main(void)
 {
@@ -17,7 +36,7 @@ main(void)
 	char *s;
 	int i;
 
-	plan(29);
+	plan(37);
 	buf_adds(&b, "abc");
 	buf_addc(&b, 'd');
 	buf_printf(&b, "%d", 42);
@@ -108,6 +127,61 @@ main(void)
 		s = util_read_file("/tmp", 10, &len, &err);
 		ok(s == NULL && err != NULL, "read_file: a directory is refused");
 		free(err);
+	}
+
+	/* String vectors, and freeing what a struct owns (util.h). */
+	{
+		char **v = NULL;
+		size_t n = 0;
+		struct elem arr[3], *heap;
+		struct {
+			char *a, *b;
+			int k;
+		} st;
+
+		util_strv_push(&v, &n, xstrdup("one"));
+		util_strv_pushf(&v, &n, "%s-%d", "two", 2);
+		ok(n == 2 && strcmp(v[0], "one") == 0 &&
+		    strcmp(v[1], "two-2") == 0, "strv: push and pushf append");
+		util_strv_free(v, n);
+		util_strv_free(NULL, 3); /* a no-op (the sanitizer build) */
+
+		for (i = 0; i < 3; i++) {
+			arr[i].name = xasprintf("e%d", i);
+			arr[i].cleared = 0;
+		}
+		nclears = 0;
+		util_array_clear(arr, 2, sizeof(arr[0]), elem_clear);
+		ok(nclears == 2 && arr[0].cleared == 1 && arr[1].cleared == 1 &&
+		    arr[2].cleared == 0, "array_clear: the first n elements");
+		ok(arr[0].name == NULL && arr[2].name != NULL,
+		    "array_clear: ... and no other");
+		free(arr[2].name);
+		util_array_clear(NULL, 5, sizeof(arr[0]), elem_clear);
+		is_int(2, nclears, "array_clear: NULL is a no-op");
+
+		heap = xcalloc(4, sizeof(*heap));
+		for (i = 0; i < 4; i++)
+			heap[i].name = xstrdup("x");
+		util_array_free(heap, 4, sizeof(*heap), elem_clear);
+		is_int(6, nclears, "array_free: each element cleared once");
+		util_array_free(NULL, 4, sizeof(*heap), elem_clear);
+		is_int(6, nclears, "array_free: NULL is a no-op");
+
+		st.a = xstrdup("a");
+		st.b = NULL;
+		st.k = 7;
+		UTIL_FREE_CLEAR(&st, st.a, st.b);
+		ok(st.a == NULL && st.b == NULL && st.k == 0,
+		    "FREE_CLEAR: fields freed (NULL too), struct zeroed");
+		UTIL_FREE_CLEAR(&st, st.a, st.b);
+		ok(st.a == NULL, "FREE_CLEAR: twice is harmless");
+
+		heap = xcalloc(1, sizeof(*heap));
+		heap->name = xstrdup("owner last");
+		/* the struct itself last: its fields are read before any
+		 * free (the sanitizer build sees a use after free) */
+		UTIL_FREE_ALL(heap->name, heap);
 	}
 	return 0;
 }
