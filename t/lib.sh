@@ -206,4 +206,42 @@ pf_stop() {
 	_i=0
 	while [ -s "$PF/spool/pid/master.pid" ] && kill -0 "$(cat "$PF/spool/pid/master.pid")" 2>/dev/null &&
 	    [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	if [ -n "${_pf_blessed:-}" ]; then _pf_alternate "$PF/etc" ""; _pf_blessed=; fi
+}
+# pf_bless: let a non-root user's sendmail(1) (a pipe(8) script's
+# re-injection) use the private configuration.  sendmail hands the message
+# to the set-gid postdrop(1), which takes a non-default configuration
+# directory (MAIL_CONFIG, which master(8) sets for `postfix -c` and
+# pipe(8) exports) only from root or when the default
+# /etc/postfix/main.cf lists it in alternate_config_directories
+# (postdrop(1) "ENVIRONMENT").  Debian's postfix installed as "No
+# configuration" (CI) has no such file: write one that holds only that
+# list, shared by concurrent tests under a lock on /etc/postfix, dropping
+# directories gone (a killed run), and removed by pf_stop when the last
+# test ends.  Call it after pf_start, whose EXIT trap runs pf_stop on
+# every exit path.  Returns 1, touching nothing, when /etc/postfix/main.cf
+# is a real one (an administrator's Postfix).
+PF_MAINCF=/etc/postfix/main.cf
+PF_MARK='# written by the senderauth test suite (t/lib.sh pf_bless) for the tests running now; removed when they end'
+# pf_can_bless: pf_bless may write (for want_peer).
+pf_can_bless() { [ ! -e "$PF_MAINCF" ] || [ "$(head -n 1 "$PF_MAINCF")" = "$PF_MARK" ]; }
+pf_bless() {
+	_pf_alternate "" "$PF/etc" || return 1
+	_pf_blessed=1
+}
+_pf_alternate() { # DROP ADD: rewrite the list under the lock
+	(
+		flock 9 || exit 1
+		if [ -e "$PF_MAINCF" ] && [ "$(head -n 1 "$PF_MAINCF")" != "$PF_MARK" ]; then exit 1; fi
+		{ [ -e "$PF_MAINCF" ] && sed -n 's/^  //p' "$PF_MAINCF"; [ -n "$2" ] && echo "$2"; } |
+			while read -r _d; do [ "$_d" != "$1" ] && [ -d "$_d" ] && echo "$_d"; done |
+			sort -u > "$PF_MAINCF.senderauth"
+		if [ -s "$PF_MAINCF.senderauth" ]; then
+			{ echo "$PF_MARK"; echo "alternate_config_directories ="; sed 's/^/  /' "$PF_MAINCF.senderauth"; } > "$PF_MAINCF.senderauth.new" &&
+				chmod 644 "$PF_MAINCF.senderauth.new" && mv -f "$PF_MAINCF.senderauth.new" "$PF_MAINCF"
+		else
+			rm -f "$PF_MAINCF"
+		fi
+		rm -f "$PF_MAINCF.senderauth" "$PF_MAINCF.senderauth.new"
+	) 9< /etc/postfix
 }
