@@ -9,6 +9,15 @@
  * Options, I/O and exit status only: key handling is common/crypto, the
  * record is judged by common/dkim (as dkimverify judges it), DNS is
  * common/dns.
+ *
+ * Two executables are built from this file.  dkkeygen makes keys and
+ * links no DNS code, so it loads neither ldns nor the OpenSSL libraries
+ * ldns needs (issue 11: a program loads only the libraries it calls).
+ * For --check it checks the options as always, then runs dkkeygen-check
+ * (this file built with DKKEYGEN_CHECK, installed in
+ * $(libexecdir)/senderauth) with the same arguments: that program parses
+ * and checks them the same way, queries DNS and says what it found, so
+ * the messages and the exit status are dkkeygen's own.
  */
 #include "config.h"
 
@@ -27,7 +36,9 @@
 #include "common/cli.h"
 #include "common/crypto.h"
 #include "common/dkim.h"
+#ifdef DKKEYGEN_CHECK
 #include "common/dns.h"
+#endif
 #include "common/result.h"
 #include "common/taglist.h"
 #include "common/util.h"
@@ -159,6 +170,7 @@ file_path(const char *dir, const char *selector, const char *ext)
 	    "/", selector, ext);
 }
 
+#ifndef DKKEYGEN_CHECK
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -379,7 +391,9 @@ out:
 	free(txtpath);
 	return status;
 }
+#endif /* !DKKEYGEN_CHECK */
 
+#ifdef DKKEYGEN_CHECK
 /* Printable copy of untrusted record text for a message (at most 120
  * characters; control and 8-bit bytes become '?'). */
 static char *
@@ -555,7 +569,7 @@ read_keyfile(const char *path, size_t *len, int *status)
 }
 
 static int
-check(void)
+check(char **argv)
 {
 	struct crypto_privkey *priv = NULL;
 	struct dns_ctx *dns = NULL;
@@ -564,6 +578,8 @@ check(void)
 	size_t len = 0;
 	int status = EX_SOFTWARE;
 
+	(void)argv;
+	crypto_init();
 	if (opt_key != NULL)
 		keyfile = xstrdup(opt_key);
 	else
@@ -613,6 +629,49 @@ out:
 	return status;
 }
 
+#else /* !DKKEYGEN_CHECK */
+
+/* The program that does --check, next to this one (the build tree, where
+ * the tests run it) or else where it is installed. */
+#define DKKEYGEN_CHECK_NAME "dkkeygen-check"
+
+/*
+ * dkkeygen --check: replace this process with dkkeygen-check and the same
+ * argv.  It is looked for first in the directory of /proc/self/exe (the
+ * build tree), then in SENDERAUTH_LIBEXECDIR.  Returns only on failure:
+ * EX_SOFTWARE (an incomplete installation is an internal error) after
+ * saying why.
+ */
+static int
+check(char **argv)
+{
+	char self[4096], *path = NULL, *slash;
+	ssize_t n;
+	int e = ENOENT;
+
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			path = xasprintf("%.*s/%s", (int)(slash - self), self,
+			    DKKEYGEN_CHECK_NAME);
+			execv(path, argv);
+			e = errno;
+			free(path);
+		}
+	}
+	path = SENDERAUTH_LIBEXECDIR "/" DKKEYGEN_CHECK_NAME;
+	execv(path, argv);
+	/* Report the installed path, unless only the first one exists. */
+	if (errno != ENOENT || e == ENOENT)
+		e = errno;
+	errno = e;
+	syserror("--check: cannot run %s", path);
+	return EX_SOFTWARE;
+}
+#endif /* DKKEYGEN_CHECK */
+
 /* -d and -s: required, and together a DNS name (RFC 6376 3.6.2.1).
  * Returns CLI_RUN or EX_USAGE. */
 static int
@@ -659,6 +718,10 @@ check_mode_options(poptContext ctx)
 			    "or --testing: it reads the key from -k KEYFILE");
 		return CLI_RUN;
 	}
+#ifdef DKKEYGEN_CHECK
+	return cli_usage_error(ctx, "dkkeygen-check does only --check; "
+	    "run dkkeygen");
+#endif
 	if (opt_key != NULL)
 		return cli_usage_error(ctx, "-k is for --check; a new key is "
 		    "written to DIR/SELECTOR.private");
@@ -710,10 +773,14 @@ main(int argc, char **argv)
 	if (status == CLI_RUN)
 		status = check_mode_options(ctx);
 	poptFreeContext(ctx);
-	if (status == CLI_RUN) {
+	if (status == CLI_RUN && opt_check)
+		status = check(argv);
+#ifndef DKKEYGEN_CHECK
+	else if (status == CLI_RUN) {
 		crypto_init();
-		status = opt_check ? check() : generate();
+		status = generate();
 	}
+#endif
 	cli_free();
 	free(opt_domain);
 	free(opt_selector);

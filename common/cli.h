@@ -96,9 +96,10 @@ poptContext cli_start(const char *program, int argc, const char **argv,
  * cli.error if it is the first usage error, else free it. */
 void cli_set_error(char *msg);
 
-/* cli_dns.c (with cli_dns_table): make the dns_ctx the options describe
- * (nameservers, timeout, budget, zone files).  Returns NULL with *err set
- * (caller frees) when a nameserver address or a zone file is unusable. */
+/* cli_dns_new.c (apart from cli_dns_table: it links dns.o): make the
+ * dns_ctx the options describe (nameservers, timeout, budget, zone files).
+ * Returns NULL with *err set (caller frees) when a nameserver address or a
+ * zone file is unusable. */
 struct dns_ctx *cli_dns_new(char **err);
 
 /*
