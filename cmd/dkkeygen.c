@@ -36,9 +36,7 @@
 #include "common/cli.h"
 #include "common/crypto.h"
 #include "common/dkim.h"
-#ifdef DKKEYGEN_CHECK
 #include "common/dns.h"
-#endif
 #include "common/result.h"
 #include "common/taglist.h"
 #include "common/util.h"
@@ -170,7 +168,6 @@ file_path(const char *dir, const char *selector, const char *ext)
 	    "/", selector, ext);
 }
 
-#ifndef DKKEYGEN_CHECK
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -391,7 +388,6 @@ out:
 	free(txtpath);
 	return status;
 }
-#endif /* !DKKEYGEN_CHECK */
 
 #ifdef DKKEYGEN_CHECK
 /* Printable copy of untrusted record text for a message (at most 120
@@ -579,7 +575,6 @@ check(char **argv)
 	int status = EX_SOFTWARE;
 
 	(void)argv;
-	crypto_init();
 	if (opt_key != NULL)
 		keyfile = xstrdup(opt_key);
 	else
@@ -645,29 +640,31 @@ out:
 static int
 check(char **argv)
 {
-	char self[4096], *path = NULL, *slash;
+	const char *installed = SENDERAUTH_LIBEXECDIR "/" DKKEYGEN_CHECK_NAME;
+	char self[4096], *near = NULL, *slash;
 	ssize_t n;
-	int e = ENOENT;
+	int near_errno = ENOENT;
 
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		slash = strrchr(self, '/');
 		if (slash != NULL) {
-			path = xasprintf("%.*s/%s", (int)(slash - self), self,
+			near = xasprintf("%.*s/%s", (int)(slash - self), self,
 			    DKKEYGEN_CHECK_NAME);
-			execv(path, argv);
-			e = errno;
-			free(path);
+			execv(near, argv);
+			near_errno = errno;
 		}
 	}
-	path = SENDERAUTH_LIBEXECDIR "/" DKKEYGEN_CHECK_NAME;
-	execv(path, argv);
-	/* Report the installed path, unless only the first one exists. */
-	if (errno != ENOENT || e == ENOENT)
-		e = errno;
-	errno = e;
-	syserror("--check: cannot run %s", path);
+	execv(installed, argv);
+	/* Name the one that exists but would not run, if only that one
+	 * exists; else the installed one. */
+	if (errno == ENOENT && near != NULL && near_errno != ENOENT) {
+		errno = near_errno;
+		syserror("--check: cannot run %s", near);
+	} else
+		syserror("--check: cannot run %s", installed);
+	free(near);
 	return EX_SOFTWARE;
 }
 #endif /* DKKEYGEN_CHECK */
@@ -718,10 +715,7 @@ check_mode_options(poptContext ctx)
 			    "or --testing: it reads the key from -k KEYFILE");
 		return CLI_RUN;
 	}
-#ifdef DKKEYGEN_CHECK
-	return cli_usage_error(ctx, "dkkeygen-check does only --check; "
-	    "run dkkeygen");
-#endif
+
 	if (opt_key != NULL)
 		return cli_usage_error(ctx, "-k is for --check; a new key is "
 		    "written to DIR/SELECTOR.private");
@@ -773,14 +767,10 @@ main(int argc, char **argv)
 	if (status == CLI_RUN)
 		status = check_mode_options(ctx);
 	poptFreeContext(ctx);
-	if (status == CLI_RUN && opt_check)
-		status = check(argv);
-#ifndef DKKEYGEN_CHECK
-	else if (status == CLI_RUN) {
+	if (status == CLI_RUN) {
 		crypto_init();
-		status = generate();
+		status = opt_check ? check(argv) : generate();
 	}
-#endif
 	cli_free();
 	free(opt_domain);
 	free(opt_selector);

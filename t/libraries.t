@@ -60,7 +60,4 @@ fi
 # Usage errors are still dkkeygen's own, before anything is run.
 run_status 64 "--check with -t: usage error without dkkeygen-check" \
     "$T/bin/dkkeygen" --check -t rsa -d example.com -s sel
-# dkkeygen-check does nothing else.
-run_status 64 "dkkeygen-check without --check: usage error" \
-    "$BIN/dkkeygen-check" -d example.com -s sel
 done_testing
