@@ -9,6 +9,15 @@
  * Options, I/O and exit status only: key handling is common/crypto, the
  * record is judged by common/dkim (as dkimverify judges it), DNS is
  * common/dns.
+ *
+ * Two executables are built from this file.  dkkeygen makes keys and
+ * links no DNS code, so it loads neither ldns nor the OpenSSL libraries
+ * ldns needs (issue 11: a program loads only the libraries it calls).
+ * For --check it checks the options as always, then runs dkkeygen-check
+ * (this file built with DKKEYGEN_CHECK, installed in
+ * $(libexecdir)/senderauth) with the same arguments: that program parses
+ * and checks them the same way, queries DNS and says what it found, so
+ * the messages and the exit status are dkkeygen's own.
  */
 #include "config.h"
 
@@ -378,6 +387,7 @@ out:
 	return status;
 }
 
+#ifdef DKKEYGEN_CHECK
 /* Printable copy of untrusted record text for a message (at most 120
  * characters; control and 8-bit bytes become '?'). */
 static char *
@@ -553,7 +563,7 @@ read_keyfile(const char *path, size_t *len, int *status)
 }
 
 static int
-check(void)
+check(char **argv)
 {
 	struct crypto_privkey *priv = NULL;
 	struct dns_ctx *dns = NULL;
@@ -562,6 +572,7 @@ check(void)
 	size_t len = 0;
 	int status = EX_SOFTWARE;
 
+	(void)argv;
 	if (opt_key != NULL)
 		keyfile = xstrdup(opt_key);
 	else
@@ -611,6 +622,51 @@ out:
 	return status;
 }
 
+#else /* !DKKEYGEN_CHECK */
+
+/* The program that does --check, next to this one (the build tree, where
+ * the tests run it) or else where it is installed. */
+#define DKKEYGEN_CHECK_NAME "dkkeygen-check"
+
+/*
+ * dkkeygen --check: replace this process with dkkeygen-check and the same
+ * argv.  It is looked for first in the directory of /proc/self/exe (the
+ * build tree), then in SENDERAUTH_LIBEXECDIR.  Returns only on failure:
+ * EX_SOFTWARE (an incomplete installation is an internal error) after
+ * saying why.
+ */
+static int
+check(char **argv)
+{
+	const char *installed = SENDERAUTH_LIBEXECDIR "/" DKKEYGEN_CHECK_NAME;
+	char self[4096], *near = NULL, *slash;
+	ssize_t n;
+	int near_errno = ENOENT;
+
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			near = xasprintf("%.*s/%s", (int)(slash - self), self,
+			    DKKEYGEN_CHECK_NAME);
+			execv(near, argv);
+			near_errno = errno;
+		}
+	}
+	execv(installed, argv);
+	/* Name the one that exists but would not run, if only that one
+	 * exists; else the installed one. */
+	if (errno == ENOENT && near != NULL && near_errno != ENOENT) {
+		errno = near_errno;
+		syserror("--check: cannot run %s", near);
+	} else
+		syserror("--check: cannot run %s", installed);
+	free(near);
+	return EX_SOFTWARE;
+}
+#endif /* DKKEYGEN_CHECK */
+
 /* -d and -s: required, and together a DNS name (RFC 6376 3.6.2.1).
  * Returns CLI_RUN or EX_USAGE. */
 static int
@@ -657,6 +713,7 @@ check_mode_options(poptContext ctx)
 			    "or --testing: it reads the key from -k KEYFILE");
 		return CLI_RUN;
 	}
+
 	if (opt_key != NULL)
 		return cli_usage_error(ctx, "-k is for --check; a new key is "
 		    "written to DIR/SELECTOR.private");
@@ -710,7 +767,7 @@ main(int argc, char **argv)
 	poptFreeContext(ctx);
 	if (status == CLI_RUN) {
 		crypto_init();
-		status = opt_check ? check() : generate();
+		status = opt_check ? check(argv) : generate();
 	}
 	cli_free();
 	free(opt_domain);

@@ -131,9 +131,10 @@ void cli_callback(poptContext con, enum poptCallbackReason reason,
 	{NULL, '\0', POPT_ARG_CALLBACK, (void *)cli_callback, 0,               \
 	    (const char *)(handler), NULL}
 
-/* cli_dns.c (with cli_dns_table): make the dns_ctx the options describe
- * (nameservers, timeout, budget, zone files).  Returns NULL with *err set
- * (caller frees) when a nameserver address or a zone file is unusable. */
+/* cli_dns_new.c (apart from cli_dns_table: it links dns.o): make the
+ * dns_ctx the options describe (nameservers, timeout, budget, zone files).
+ * Returns NULL with *err set (caller frees) when a nameserver address or a
+ * zone file is unusable. */
 struct dns_ctx *cli_dns_new(char **err);
 /* cli_dns_new() for a program that reads mail (dkimverify, authcheck),
  * after crypto_init(): on failure it says why on stderr ("DNS setup: ...")

@@ -1,10 +1,10 @@
 /*
  * cli_dns: the popt table for --nameserver, --dns-timeout, --dns-budget,
- * --dns-zone, cli_dns_new() and cli_dns_setup() (declared in cli.h).  A
- * file of its own so that programs that never ask DNS (dkimsign, dkkeygen)
- * do not link dns.o and, with -Wl,--as-needed, do not load ldns and
- * OpenSSL at start-up.  Like the rest of cli, cli_dns_setup() prints (one
- * error line), so only cmd/ calls it.
+ * --dns-zone (declared in cli.h).  A file of its own so that programs that
+ * never ask DNS (dkimsign) do not link dns.o and, with -Wl,--as-needed, do
+ * not load ldns and OpenSSL at start-up; cli_dns_new() is in
+ * cli_dns_new.c, so that a program can take the options without linking
+ * dns.o either (dkkeygen, whose --check runs in dkkeygen-check).
  */
 #include "config.h"
 
@@ -89,40 +89,3 @@ struct poptOption cli_dns_table[] = {
     {"dns-zone", '\0', POPT_ARG_STRING, NULL, CLI_ZONE,
 	"answer the names in this master file from it (repeatable)", "FILE"},
     POPT_TABLEEND};
-
-struct dns_ctx *
-cli_dns_new(char **err)
-{
-	struct dns_ctx *c;
-	size_t i;
-
-	c = dns_new(err);
-	if (c == NULL)
-		return NULL;
-	for (i = 0; i < cli.nnameservers; i++)
-		if (dns_add_nameserver(c, cli.nameservers[i], err) < 0)
-			goto fail;
-	dns_set_timeout(c, cli.dns_timeout);
-	dns_set_budget(c, cli.dns_budget);
-	for (i = 0; i < cli.nzones; i++)
-		if (dns_load_zone(c, cli.zones[i], err) < 0)
-			goto fail;
-	return c;
-fail:
-	dns_free(c);
-	return NULL;
-}
-
-struct dns_ctx *
-cli_dns_setup(void)
-{
-	struct dns_ctx *dns;
-	char *err = NULL;
-
-	dns = cli_dns_new(&err);
-	if (dns == NULL) {
-		error("DNS setup: %s", err != NULL ? err : "failed");
-		free(err);
-	}
-	return dns;
-}

@@ -567,43 +567,6 @@ dns_free(struct dns_ctx *c)
 }
 
 int
-dns_parse_nameserver(const char *spec, unsigned char addr[16], size_t *addrlen,
-    unsigned *port)
-{
-	char *a, *at, *end;
-	unsigned long p = 53;
-	size_t len;
-	int r = -1;
-
-	a = xstrdup(spec);
-	at = strrchr(a, '@');
-	if (at != NULL) {
-		*at = '\0';
-		errno = 0;
-		p = strtoul(at + 1, &end, 10);
-		if (at[1] < '0' || at[1] > '9' || *end != '\0' || errno != 0 ||
-		    p == 0 || p > 65535)
-			goto out;
-	}
-	len = strlen(a);
-	if (len >= 2 && a[0] == '[' && a[len - 1] == ']') {
-		memmove(a, a + 1, len - 2);     /* "[::1]@53" */
-		a[len - 2] = '\0';
-	}
-	if (inet_pton(AF_INET, a, addr) == 1)
-		*addrlen = 4;
-	else if (inet_pton(AF_INET6, a, addr) == 1)
-		*addrlen = 16;
-	else
-		goto out;
-	*port = (unsigned)p;
-	r = 0;
-out:
-	free(a);
-	return r;
-}
-
-int
 dns_add_nameserver(struct dns_ctx *c, const char *spec, char **err)
 {
 	unsigned char bin[16];
