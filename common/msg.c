@@ -78,6 +78,11 @@ struct msg {
 	int backfd; /* -1 when everything is in memory */
 	off_t backbase;
 	bool owntmp; /* backfd is our temporary file: close it */
+	/* One pass (msg_read_fd_once()): input bytes from memlen on are
+	 * read from streamfd by msg_body_next() only, once; streampos is
+	 * the input offset of the next byte it gives.  -1: not streaming. */
+	int streamfd;
+	uint64_t streampos;
 
 	/* Header scanner. */
 	enum scan_state state;
@@ -301,6 +306,7 @@ msg_new(void)
 	struct msg *m = xcalloc(1, sizeof *m);
 
 	m->backfd = -1;
+	m->streamfd = -1;
 	m->state = SCAN_MBOX;
 	return m;
 }
@@ -497,14 +503,14 @@ spool_rest(struct msg *m, int fd, uint64_t *spooled)
  * whole header section, up to its limit) in memory, the rest in an
  * unlinked temporary file. */
 static void
-read_stream(struct msg *m, int fd)
+read_stream(struct msg *m, int fd, bool once)
 {
 	bool eof = false;
 	uint64_t spooled = 0;
 	ssize_t r;
 
 	while (!eof &&
-	       (m->memlen < MSG_SPOOL_MEM ||
+	       ((!once && m->memlen < MSG_SPOOL_MEM) ||
 	        (m->state != SCAN_DONE && m->memlen <= MSG_HEADER_MAX))) {
 		mem_reserve(m, MSG_READ_SIZE);
 		r = read_retry(fd, m->mem + m->memlen, MSG_READ_SIZE);
@@ -517,14 +523,18 @@ read_stream(struct msg *m, int fd)
 		m->memlen += (size_t)r;
 		scan_header(m, eof);
 	}
-	if (!eof && m->status != MSG_EIO)
+	if (once && !eof && m->status != MSG_EIO) {
+		/* the rest is the body: msg_body_next() reads it once */
+		m->streamfd = fd;
+		m->streampos = m->memlen;
+	} else if (!eof && m->status != MSG_EIO)
 		spool_rest(m, fd, &spooled);
 	m->size = m->memlen + spooled;
 	m->backbase = 0;
 }
 
-struct msg *
-msg_read_fd(int fd, enum msg_status *status)
+static struct msg *
+read_fd(int fd, enum msg_status *status, bool once)
 {
 	struct msg *m = msg_new();
 	struct stat st;
@@ -534,7 +544,7 @@ msg_read_fd(int fd, enum msg_status *status)
 	    (base = lseek(fd, 0, SEEK_CUR)) >= 0 && st.st_size > base)
 		read_regular(m, fd, base, (uint64_t)(st.st_size - base));
 	else
-		read_stream(m, fd);
+		read_stream(m, fd, once);
 	if (m->status == MSG_EIO && m->size == 0) {
 		int e = m->saved_errno;
 
@@ -550,6 +560,18 @@ msg_read_fd(int fd, enum msg_status *status)
 	if (m->status == MSG_EIO)
 		errno = m->saved_errno;
 	return m;
+}
+
+struct msg *
+msg_read_fd(int fd, enum msg_status *status)
+{
+	return read_fd(fd, status, false);
+}
+
+struct msg *
+msg_read_fd_once(int fd, enum msg_status *status)
+{
+	return read_fd(fd, status, true);
 }
 
 struct msg *
@@ -572,6 +594,15 @@ msg_free(struct msg *m)
 {
 	if (m == NULL)
 		return;
+	if (m->streamfd >= 0) {
+		/* Read what the body pass left (it stops early when no
+		 * signature needs the body) so that the writer of a pipe
+		 * is not cut off with EPIPE. */
+		char tmp[4096];
+
+		while (read_retry(m->streamfd, tmp, sizeof tmp) > 0)
+			continue;
+	}
 	if (m->owntmp && m->backfd >= 0)
 		(void)close(m->backfd);
 	free(m->mem);
@@ -743,6 +774,11 @@ fetch(struct msg *m, uint64_t off, const char **out, char **buf)
 		*out = m->mem + off;
 		return (long)n;
 	}
+	if (m->backfd < 0) {
+		/* one pass: the body was not kept (msg_read_fd_once()) */
+		errno = ESPIPE;
+		return -1;
+	}
 	if (*buf == NULL)
 		*buf = xmalloc(MSG_CHUNK);
 	r = pread_full(m->backfd, *buf, (size_t)n,
@@ -770,6 +806,25 @@ msg_body_next(struct msg *m, const char **chunk)
 
 	if (m->bodypos < m->bodyoff)
 		m->bodypos = m->bodyoff;
+	if (m->streamfd >= 0 && m->bodypos >= m->memlen) {
+		/* one pass: straight from the input, once */
+		if (m->bodypos != m->streampos) {
+			errno = ESPIPE;
+			return -1;
+		}
+		if (m->chunkbuf == NULL)
+			m->chunkbuf = xmalloc(MSG_CHUNK);
+		r = (long)read_retry(m->streamfd, m->chunkbuf, MSG_CHUNK);
+		if (r <= 0) {
+			if (r == 0)
+				m->streamfd = -1; /* EOF: nothing to drain */
+			return r;
+		}
+		m->streampos += (uint64_t)r;
+		m->size = m->bodypos = m->streampos;
+		*chunk = m->chunkbuf;
+		return r;
+	}
 	if (m->bodypos >= m->size)
 		return 0;
 	r = fetch(m, m->bodypos, chunk, &m->chunkbuf);

@@ -84,6 +84,17 @@ struct msg;
  * fd is not closed; for a regular file it must stay open until msg_free(). */
 struct msg *msg_read_fd(int fd, enum msg_status *status);
 
+/* The same for a reader that needs the body once and never writes the
+ * input out again (dkimverify and authcheck without --filter): from a
+ * pipe only the header section is read here and the body is read by
+ * msg_body_next() straight from fd, once, so nothing is spooled to disk
+ * and memory stays bounded.  A regular file is read as by msg_read_fd().
+ * For a piped message: a second msg_body_rewind()/msg_body_next() pass,
+ * msg_write_range() or msg_input_chunk() past the bytes read with the
+ * header fail with ESPIPE; msg_size() is the bytes read so far; and
+ * msg_free() reads fd to its end (the writer of a pipe is not cut off). */
+struct msg *msg_read_fd_once(int fd, enum msg_status *status);
+
 /* The same from memory (for tests); buf is copied. */
 struct msg *msg_from_mem(const void *buf, size_t len, enum msg_status *status);
 
