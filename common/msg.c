@@ -39,6 +39,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,9 @@
 /* Bytes asked for per read() or pread() while reading the header or
  * spooling a pipe: the memory overshoot past a limit is at most this. */
 #define MSG_READ_SIZE MSG_CHUNK
+
+/* Bytes asked of one sendfile(2) call (below Linux's 0x7ffff000 cap). */
+#define MSG_SEND_MAX (1024 * 1024 * 1024)
 
 /* Largest in-memory prefix ever allocated: the header limit plus one read
  * of slack (the read that crosses the limit). */
@@ -833,10 +837,53 @@ msg_body_next(struct msg *m, const char **chunk)
 	return r;
 }
 
+/*
+ * Copy input bytes [from, to) that live in the backing file (the input
+ * file itself, or the spool) to f's descriptor with sendfile(2): the
+ * kernel copies them, no pass through our buffers.  f is flushed first so
+ * the order of the output is kept.  Returns the bytes copied (possibly 0:
+ * sendfile() does not work for these descriptors, the caller copies the
+ * rest itself), or -1 on a write error (errno set).
+ */
+static int64_t
+send_backing(struct msg *m, FILE *f, uint64_t from, uint64_t to)
+{
+	uint64_t done = 0;
+	off_t off;
+	ssize_t r;
+	int fd;
+
+	if (m->backfd < 0 || from < m->memlen || (fd = fileno(f)) < 0)
+		return 0;
+	if (fflush(f) != 0)
+		return -1;
+	off = m->backbase + (off_t)(from - m->memlen);
+	while (from + done < to) {
+		size_t n = to - from - done > MSG_SEND_MAX ? MSG_SEND_MAX :
+		    (size_t)(to - from - done);
+
+		r = sendfile(fd, m->backfd, &off, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && done == 0 && (errno == EINVAL ||
+		    errno == ENOSYS || errno == ESPIPE))
+			return 0; /* not for these descriptors */
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			errno = EIO; /* the input file shrank */
+			return -1;
+		}
+		done += (uint64_t)r;
+	}
+	return (int64_t)done;
+}
+
 int
 msg_write_range(struct msg *m, FILE *f, uint64_t from, uint64_t to)
 {
 	const char *p;
+	int64_t sent;
 	long r;
 
 	if (from > to || to > m->size) {
@@ -844,6 +891,14 @@ msg_write_range(struct msg *m, FILE *f, uint64_t from, uint64_t to)
 		return -1;
 	}
 	while (from < to) {
+		if (from >= m->memlen && m->backfd >= 0) {
+			sent = send_backing(m, f, from, to);
+			if (sent < 0)
+				return -1;
+			from += (uint64_t)sent;
+			if (from >= to)
+				break;
+		}
 		r = fetch(m, from, &p, &m->writebuf);
 		if (r < 0)
 			return -1;
