@@ -94,70 +94,115 @@ canon_name(enum canon_alg alg)
 	return "unknown";
 }
 
+static inline bool
+is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline bool
+is_special(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* ---------------------------------------------------------------- headers */
 
 /*
  * RFC 6376 3.4.1 simple (and RFC 4870 3.4.1): the field unchanged, but
- * every line end as CRLF and the field ending in exactly one CRLF.
+ * every line end as CRLF and the field ending in exactly one CRLF.  Whole
+ * lines are appended at once.
  */
 static void
 header_simple(const char *raw, size_t len, struct buf *out)
 {
-	size_t i;
+	const char *p = raw, *end, *lf;
 
 	/* Drop the field's own terminator; one CRLF is added below. */
 	if (len > 0 && raw[len - 1] == '\n')
 		len--;
 	if (len > 0 && raw[len - 1] == '\r')
 		len--;
-	for (i = 0; i < len; i++) {
-		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
-			buf_addc(out, '\r');
-		buf_addc(out, raw[i]);
+	end = raw + len;
+	while ((lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (lf > p && lf[-1] == '\r') {
+			buf_add(out, p, (size_t)(lf + 1 - p));
+		} else {
+			buf_add(out, p, (size_t)(lf - p));
+			buf_add(out, "\r\n", 2); /* bare LF: LF input */
+		}
+		p = lf + 1;
 	}
+	buf_add(out, p, (size_t)(end - p));
 	buf_add(out, "\r\n", 2);
+}
+
+/* A line end inside a field (CRLF or a bare LF), for unfolding. */
+static bool
+header_eol_at(const char *raw, size_t len, size_t i)
+{
+	return raw[i] == '\n' || (raw[i] == '\r' && i + 1 < len &&
+	    raw[i + 1] == '\n');
 }
 
 /*
  * RFC 6376 3.4.2 relaxed, in the RFC's order: lower-case the name; unfold
  * (drop CRLF, and bare LF); WSP runs become one SP; no WSP at the end of
- * the value; no WSP before or after the colon.
+ * the value; no WSP before or after the colon.  Runs of bytes that need no
+ * change are appended at once.
  */
 static void
 header_relaxed(const char *raw, size_t len, struct buf *out)
 {
-	size_t i, start = out->len;
-	bool inname = true, wsp = false;
+	size_t i = 0, j, start = out->len;
+	bool wsp = false;
 	unsigned char c;
 
-	for (i = 0; i < len; i++) {
+	/* The name, lower-cased, up to the colon; WSP (and folding)
+	 * before the colon is dropped. */
+	for (; i < len && raw[i] != ':'; i++) {
 		c = (unsigned char)raw[i];
-		if (c == '\n' || (c == '\r' && i + 1 < len &&
-		    raw[i + 1] == '\n'))
-			continue;
+		if (header_eol_at(raw, len, i))
+			continue; /* unfolding: the line end goes */
 		if (lex_is_wsp(c)) {
-			wsp = true;
+			wsp = out->len > start;
 			continue;
 		}
-		if (inname && c == ':') {
-			/* no WSP before or after the colon */
-			buf_addc(out, ':');
-			inname = false;
-			wsp = false;
-			/* skip WSP right after the colon */
-			while (i + 1 < len &&
-			    (lex_is_wsp((unsigned char)raw[i + 1]) ||
-			    raw[i + 1] == '\n' || (raw[i + 1] == '\r' &&
-			    i + 2 < len && raw[i + 2] == '\n')))
-				i++;
-			continue;
-		}
-		if (wsp && out->len > start)
+		if (wsp)
 			buf_addc(out, ' ');
 		wsp = false;
-		if (inname && c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		buf_addc(out, (char)c);
+		buf_addc(out, (char)lex_to_lower(c));
+	}
+	if (i < len) {
+		buf_addc(out, ':');
+		i++;
+		wsp = false;
+		/* no WSP (or folding) right after the colon */
+		while (i < len && (lex_is_wsp((unsigned char)raw[i]) ||
+		    header_eol_at(raw, len, i)))
+			i++;
+	}
+	/* The value: runs without WSP or line ends are copied as is. */
+	while (i < len) {
+		c = (unsigned char)raw[i];
+		if (header_eol_at(raw, len, i)) {
+			i++; /* unfolding: the line end goes */
+			continue;
+		}
+		if (lex_is_wsp(c)) {
+			wsp = true;
+			i++;
+			continue;
+		}
+		if (wsp)
+			buf_addc(out, ' ');
+		wsp = false;
+		for (j = i + 1; j < len && !lex_is_wsp((unsigned char)raw[j]) &&
+		    raw[j] != '\n' && !(raw[j] == '\r' && j + 1 < len &&
+		    raw[j + 1] == '\n'); j++)
+			;
+		buf_add(out, raw + i, j - i);
+		i = j;
 	}
 	buf_add(out, "\r\n", 2);
 }
@@ -169,13 +214,14 @@ header_relaxed(const char *raw, size_t len, struct buf *out)
 static void
 header_nofws(const char *raw, size_t len, struct buf *out)
 {
-	size_t i;
+	size_t i = 0, j;
 
-	for (i = 0; i < len; i++) {
-		char c = raw[i];
-
-		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-			buf_addc(out, c);
+	while (i < len) {
+		for (j = i; j < len && !is_special((unsigned char)raw[j]); j++)
+			;
+		buf_add(out, raw + i, j - i);
+		for (i = j; i < len && is_special((unsigned char)raw[i]); i++)
+			;
 	}
 	buf_add(out, "\r\n", 2);
 }
@@ -313,18 +359,6 @@ run_out(struct canon_body *cb, const unsigned char *rs,
 		content(cb, rs, (size_t)(re - rs));
 	if (eol)
 		cb->nonempty = 0;
-}
-
-static inline bool
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static inline bool
-is_special(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 /*
