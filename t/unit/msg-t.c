@@ -1219,6 +1219,71 @@ test_once(void)
 	free(data);
 }
 
+/* Tee (msg_read_fd_tee()): the body pass reads the pipe itself and keeps
+ * what it reads; the input then comes out whole, a second body pass reads
+ * what was kept; with output first, what is left is read then; with no
+ * usable TMPDIR it is kept in memory; unread, the pipe is drained. */
+static void
+test_tee(void)
+{
+	static const char hdr[] = "From: a@example.com\r\nTo: b@x\r\n\r\n";
+	size_t len, n, n2, hlen = strlen(hdr);
+	char *in = make_big(&len, hdr), *body, *body2, *out;
+	enum msg_status st;
+	struct msg *m;
+	pid_t pid;
+	int fd, rc, status;
+	bool err, err2;
+
+	fd = pipe_from(in, len, &pid);
+	m = msg_read_fd_tee(fd, &st);
+	body = body_of(m, &n, &err);
+	ok(st == MSG_OK && !err && n == len - hlen &&
+	    memcmp(body, in + hlen, n) == 0, "tee: body pass from the pipe");
+	out = capture(m, false, &n2, &rc);
+	ok(rc == 0 && n2 == len && memcmp(out, in, len) == 0,
+	    "tee: then the whole input comes out");
+	free(out);
+	body2 = body_of(m, &n2, &err2);
+	ok(!err2 && n2 == n && memcmp(body, body2, n) == 0,
+	    "tee: a second body pass reads what was kept");
+	free(body);
+	free(body2);
+	msg_free(m);
+	close(fd);
+	reap(pid);
+
+	fd = pipe_from(in, len, &pid);
+	m = msg_read_fd_tee(fd, &st);
+	check_roundtrip(m, in, len, "tee, output first");
+	msg_free(m);
+	close(fd);
+	reap(pid);
+
+	setenv("TMPDIR", "/nonexistent/senderauth-msg-t", 1);
+	fd = pipe_from(in, len, &pid);
+	m = msg_read_fd_tee(fd, &st);
+	body = body_of(m, &n, &err);
+	setenv("TMPDIR", tmpdir, 1);
+	ok(!err && n == len - hlen && memcmp(body, in + hlen, n) == 0,
+	    "tee, TMPDIR unusable: body pass");
+	free(body);
+	check_roundtrip(m, in, len, "tee, TMPDIR unusable");
+	msg_free(m);
+	close(fd);
+	reap(pid);
+
+	fd = pipe_from(in, len, &pid);
+	m = msg_read_fd_tee(fd, &st);
+	msg_free(m);
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "tee: an unread input is drained, its writer exits 0");
+	free(in);
+}
+
 int
 main(void)
 {
@@ -1252,6 +1317,7 @@ main(void)
 	test_big_header();
 	test_pipe();
 	test_once();
+	test_tee();
 	test_spool_fallback();
 	test_regular_file();
 	test_random();
