@@ -757,7 +757,7 @@ check_print(int fd, const char *name)
 	int st;
 
 	memset(&env, 0, sizeof(env));
-	m = msg_read_fd(fd, &mst);
+	m = msg_read_fd_once(fd, &mst);
 	if (m == NULL) {
 		syserror("%s", name != NULL ? name : "reading the message");
 		json_error(name, strerror(errno));

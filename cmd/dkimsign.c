@@ -506,7 +506,7 @@ run(struct job *j)
 	int status, wrote;
 
 	status = load_keys(j);
-	m = msg_read_fd(STDIN_FILENO, &mst);
+	m = msg_read_fd_tee(STDIN_FILENO, &mst);
 	if (m == NULL) {
 		syserror("reading the message");
 		return EX_NOINPUT;

@@ -121,7 +121,7 @@ verify_print(int fd, const char *name)
 	char *err = NULL, *safe_name;
 	size_t i;
 
-	m = msg_read_fd(fd, &mst);
+	m = msg_read_fd_once(fd, &mst);
 	if (m == NULL) {
 		syserror("%s", name != NULL ? name : "reading the message");
 		return EX_NOINPUT;

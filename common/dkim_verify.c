@@ -18,7 +18,115 @@
 #include "common/dkim_base.h"
 #include "common/dkim_key.h"
 #include "common/dkim_sig.h"
+#include "common/dns.h"
 #include "common/util.h"
+
+/*
+ * Imported public keys, kept for the life of the process and keyed by the
+ * key data itself (type and the decoded p= bytes), so that a batch of
+ * messages signed with one key imports it once (GnuTLS's import parses
+ * the DER and builds the big numbers: about a twentieth of a batch's
+ * work per message).  Keying by the data, not by selector and domain,
+ * keeps answers exactly as they were: a changed record, another DNS
+ * context or another zone file simply give other bytes.  Signatures
+ * borrow the cached key (sig_key() marks them; verify_free() returns them
+ * before the signature is cleared).  Entries are replaced round-robin.
+ */
+#define DKIM_KEY_CACHE_MAX 16
+/* One message never evicts a key it has borrowed. */
+_Static_assert(DKIM_KEY_CACHE_MAX > DKIM_MAX_SIGNATURES,
+    "the key cache holds every key of one message");
+
+struct key_cache_ent {
+	enum crypto_key_type type;
+	unsigned char *p;
+	size_t plen;
+	struct crypto_pubkey *key;
+};
+
+static struct key_cache_ent key_cache[DKIM_KEY_CACHE_MAX];
+static size_t key_cache_next;
+
+/* The imported key for (type, p), from the cache or imported now and
+ * cached; NULL with *err when the library refuses the data (not
+ * cached: it is reported each time). */
+static struct crypto_pubkey *
+key_cache_get(enum crypto_key_type type, const unsigned char *p,
+    size_t plen, char **err)
+{
+	struct key_cache_ent *e;
+	struct crypto_pubkey *key;
+	size_t i;
+
+	for (i = 0; i < DKIM_KEY_CACHE_MAX; i++) {
+		e = &key_cache[i];
+		if (e->key != NULL && e->type == type && e->plen == plen &&
+		    memcmp(e->p, p, plen) == 0)
+			return e->key;
+	}
+	key = crypto_pubkey_import(type, p, plen, err);
+	if (key == NULL)
+		return NULL;
+	e = &key_cache[key_cache_next];
+	key_cache_next = (key_cache_next + 1) % DKIM_KEY_CACHE_MAX;
+	crypto_pubkey_free(e->key);
+	free(e->p);
+	e->type = type;
+	e->p = xmemdup(plen > 0 ? (const void *)p : "", plen);
+	e->plen = plen;
+	e->key = key;
+	return key;
+}
+
+/*
+ * Parsed key records, for the process, keyed by the record's text: when
+ * SELECTOR._domainkey.DOMAIN answers with one TXT record (the usual case)
+ * whose text was parsed before, dkim_key_fetch() would give RES_PASS and
+ * that same parse (dkim_key_parse() depends on the text alone), so the
+ * parse is reused.  Only records that parsed are kept.  Round-robin, as
+ * key_cache.
+ */
+struct rec_cache_ent {
+	char *data;
+	size_t len;
+	struct dkim_key k;
+};
+
+static struct rec_cache_ent rec_cache[DKIM_KEY_CACHE_MAX];
+static size_t rec_cache_next;
+
+/* The cached parse of the one record ans holds, or NULL. */
+static const struct dkim_key *
+rec_cache_find(const struct dns_answer *ans)
+{
+	size_t i;
+
+	if (ans->status != DNS_OK || ans->n != 1)
+		return NULL;
+	for (i = 0; i < DKIM_KEY_CACHE_MAX; i++)
+		if (rec_cache[i].data != NULL &&
+		    rec_cache[i].len == ans->rr[0].len &&
+		    memcmp(rec_cache[i].data, ans->rr[0].data,
+		    ans->rr[0].len) == 0)
+			return &rec_cache[i].k;
+	return NULL;
+}
+
+/* Keep k (a parse of ans's one record; moved into the cache). */
+static void
+rec_cache_add(const struct dns_answer *ans, struct dkim_key *k)
+{
+	struct rec_cache_ent *e = &rec_cache[rec_cache_next];
+
+	rec_cache_next = (rec_cache_next + 1) % DKIM_KEY_CACHE_MAX;
+	free(e->data);
+	dkim_key_clear(&e->k);
+	e->data = xmemdup(ans->rr[0].len > 0 ? ans->rr[0].data : "",
+	    ans->rr[0].len);
+	e->len = ans->rr[0].len;
+	e->k = *k;
+	memset(k, 0, sizeof(*k));
+}
 
 /* RFC 6376 6.1.2: fetch and check the key for a parsed signature. */
 static void
@@ -26,23 +134,39 @@ sig_key(struct dkim_sig *sg, struct dns_ctx *dns,
     const struct dkim_verify_opts *o)
 {
 	const char *why = NULL;
+	const struct dns_answer *ans;
+	const struct dkim_key *kp;
 	struct dkim_key k;
 	enum crypto_key_type type;
-	char *cerr = NULL, *reason = NULL;
+	char *cerr = NULL, *reason = NULL, *name;
 	enum res r;
 
-	r = dkim_key_fetch(dns, sg->s, sg->d, &k, &reason);
-	if (r != RES_PASS) {
-		dkim_sig_result(sg, r, reason);
-		free(reason);
-		return;
+	/* the same query dkim_key_fetch() makes (it is then answered from
+	 * the DNS cache): a record parsed before needs no parse */
+	memset(&k, 0, sizeof(k));
+	name = xasprintf("%s._domainkey.%s", sg->s, sg->d);
+	ans = dns_query(dns, name, DNS_T_TXT);
+	free(name);
+	kp = rec_cache_find(ans);
+	if (kp == NULL) {
+		r = dkim_key_fetch(dns, sg->s, sg->d, &k, &reason);
+		if (r != RES_PASS) {
+			dkim_sig_result(sg, r, reason);
+			free(reason);
+			return;
+		}
+		kp = &k;
+		if (ans->status == DNS_OK && ans->n == 1) {
+			rec_cache_add(ans, &k);
+			kp = rec_cache_find(ans);
+		}
 	}
-	sg->res->testing = k.testing;
-	if (k.type != sg->alg->key)
+	sg->res->testing = kp->testing;
+	if (kp->type != sg->alg->key)
 		why = "key type does not match a=";
-	else if (sg->alg->hash == CRYPTO_SHA1 ? !k.sha1 : !k.sha256)
+	else if (sg->alg->hash == CRYPTO_SHA1 ? !kp->sha1 : !kp->sha256)
 		why = "key h= does not allow the hash";
-	else if (k.strict && sg->idom != NULL &&
+	else if (kp->strict && sg->idom != NULL &&
 	    !util_strcaseeq(sg->idom, sg->d))
 		why = "key t=s but i= domain is not d=";
 	if (why != NULL) {
@@ -50,8 +174,9 @@ sig_key(struct dkim_sig *sg, struct dns_ctx *dns,
 		dkim_sig_result(sg, RES_PERMERROR, why);
 		return;
 	}
-	type = k.type;
-	sg->key = crypto_pubkey_import(type, k.p, k.plen, &cerr);
+	type = kp->type;
+	/* borrowed from the cache: verify_free() gives it back */
+	sg->key = key_cache_get(type, kp->p, kp->plen, &cerr);
 	dkim_key_clear(&k);
 	if (sg->key == NULL) {
 		/* cerr has the library's detail; the reason stays short */
@@ -292,8 +417,10 @@ verify_free(struct verify *v)
 		dk_verify_free(v->dks[i]);
 	free(v->dks);
 	dkim_body_free(v->body);
-	for (i = 0; i < v->nsig; i++)
+	for (i = 0; i < v->nsig; i++) {
+		v->sigs[i].key = NULL; /* the cache's (sig_key()) */
 		dkim_sig_clear(&v->sigs[i]);
+	}
 	free(v->sigs);
 	dkim_results_free(v->rs);
 }

@@ -559,6 +559,7 @@ dns_free(struct dns_ctx *c)
 			free(e);
 		}
 	free(c->tab);
+	dns_zone_index_free(c);
 	ldns_rr_list_deep_free(c->zone);
 	for (i = 0; i < c->norigins; i++)
 		ldns_rdf_deep_free(c->origins[i]);

@@ -84,6 +84,7 @@ struct dns_ctx {
 	ldns_rr_list *zone;     /* every RR of every zone file */
 	ldns_rdf **origins;     /* every $ORIGIN seen in zone files */
 	size_t norigins;
+	struct dns_zone_index *zindex; /* dns_zone.c: built on first use */
 
 	void (*trace)(void *, const char *);
 	void *trace_arg;
@@ -122,6 +123,9 @@ const struct dns_answer *dns_lookup(struct dns_ctx *c,
  * budget. */
 bool dns_zone_answer(struct dns_ctx *c, const ldns_rdf *qname,
     enum dns_type t, struct dns_answer *a, int depth, bool *clipped);
+
+/* dns_zone.c: free the index of the zone files (dns_free()). */
+void dns_zone_index_free(struct dns_ctx *c);
 
 /* dns_net.c: the query on the network (the rule is above its definition). */
 void dns_net_answer(struct dns_ctx *c, const ldns_rdf *qname,

@@ -39,6 +39,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,9 @@
 /* Bytes asked for per read() or pread() while reading the header or
  * spooling a pipe: the memory overshoot past a limit is at most this. */
 #define MSG_READ_SIZE MSG_CHUNK
+
+/* Bytes asked of one sendfile(2) call (below Linux's 0x7ffff000 cap). */
+#define MSG_SEND_MAX (1024 * 1024 * 1024)
 
 /* Largest in-memory prefix ever allocated: the header limit plus one read
  * of slack (the read that crosses the limit). */
@@ -78,6 +82,21 @@ struct msg {
 	int backfd; /* -1 when everything is in memory */
 	off_t backbase;
 	bool owntmp; /* backfd is our temporary file: close it */
+	/* One pass (msg_read_fd_once()): input bytes from memlen on are
+	 * read from streamfd by msg_body_next() only, once; streampos is
+	 * the input offset of the next byte it gives.  -1: not streaming. */
+	int streamfd;
+	uint64_t streampos;
+	/* Tee (msg_read_fd_tee()): input from size on is still in streamfd;
+	 * tee_read() appends it to the spool (or to mem) as it is needed. */
+	bool tee;
+	bool tee_nospool;  /* no spool could be written: xmem holds it */
+	int tee_errno;     /* a read error ended the input early */
+	char *teebuf;
+	/* Tee without a spool: input [memlen, size) in memory of its own
+	 * (mem cannot move: the fields point into it). */
+	char *xmem;
+	size_t xcap;
 
 	/* Header scanner. */
 	enum scan_state state;
@@ -301,6 +320,7 @@ msg_new(void)
 	struct msg *m = xcalloc(1, sizeof *m);
 
 	m->backfd = -1;
+	m->streamfd = -1;
 	m->state = SCAN_MBOX;
 	return m;
 }
@@ -496,15 +516,23 @@ spool_rest(struct msg *m, int fd, uint64_t *spooled)
 /* A pipe or other stream: the first MSG_SPOOL_MEM bytes (and at least the
  * whole header section, up to its limit) in memory, the rest in an
  * unlinked temporary file. */
+enum read_mode {
+	READ_ALL,  /* msg_read_fd(): everything now */
+	READ_ONCE, /* msg_read_fd_once(): the header now, the body once */
+	READ_TEE,  /* msg_read_fd_tee(): the first MiB now, the rest kept as
+		    * it is first read */
+};
+
 static void
-read_stream(struct msg *m, int fd)
+read_stream(struct msg *m, int fd, enum read_mode mode)
 {
+	bool once = mode == READ_ONCE;
 	bool eof = false;
 	uint64_t spooled = 0;
 	ssize_t r;
 
 	while (!eof &&
-	       (m->memlen < MSG_SPOOL_MEM ||
+	       ((!once && m->memlen < MSG_SPOOL_MEM) ||
 	        (m->state != SCAN_DONE && m->memlen <= MSG_HEADER_MAX))) {
 		mem_reserve(m, MSG_READ_SIZE);
 		r = read_retry(fd, m->mem + m->memlen, MSG_READ_SIZE);
@@ -517,14 +545,22 @@ read_stream(struct msg *m, int fd)
 		m->memlen += (size_t)r;
 		scan_header(m, eof);
 	}
-	if (!eof && m->status != MSG_EIO)
+	if (once && !eof && m->status != MSG_EIO) {
+		/* the rest is the body: msg_body_next() reads it once */
+		m->streamfd = fd;
+		m->streampos = m->memlen;
+	} else if (mode == READ_TEE && !eof && m->status != MSG_EIO) {
+		/* the rest is read (and kept) when it is first needed */
+		m->streamfd = fd;
+		m->tee = true;
+	} else if (!eof && m->status != MSG_EIO)
 		spool_rest(m, fd, &spooled);
 	m->size = m->memlen + spooled;
 	m->backbase = 0;
 }
 
-struct msg *
-msg_read_fd(int fd, enum msg_status *status)
+static struct msg *
+read_fd(int fd, enum msg_status *status, enum read_mode mode)
 {
 	struct msg *m = msg_new();
 	struct stat st;
@@ -534,7 +570,7 @@ msg_read_fd(int fd, enum msg_status *status)
 	    (base = lseek(fd, 0, SEEK_CUR)) >= 0 && st.st_size > base)
 		read_regular(m, fd, base, (uint64_t)(st.st_size - base));
 	else
-		read_stream(m, fd);
+		read_stream(m, fd, mode);
 	if (m->status == MSG_EIO && m->size == 0) {
 		int e = m->saved_errno;
 
@@ -550,6 +586,107 @@ msg_read_fd(int fd, enum msg_status *status)
 	if (m->status == MSG_EIO)
 		errno = m->saved_errno;
 	return m;
+}
+
+struct msg *
+msg_read_fd(int fd, enum msg_status *status)
+{
+	return read_fd(fd, status, READ_ALL);
+}
+
+struct msg *
+msg_read_fd_once(int fd, enum msg_status *status)
+{
+	return read_fd(fd, status, READ_ONCE);
+}
+
+struct msg *
+msg_read_fd_tee(int fd, enum msg_status *status)
+{
+	return read_fd(fd, status, READ_TEE);
+}
+
+/*
+ * Tee: read the next piece of the input from the stream and keep it: in
+ * the spool (opened on first use), or in mem when no spool can be written
+ * (what was spooled comes back into mem, as spool_rest() does: losing mail
+ * is worse than using memory).  Returns its length with the bytes in
+ * m->teebuf, 0 at the end of the input, or -1 on a read error (kept in
+ * tee_errno; the input ends there).
+ */
+static long
+tee_read(struct msg *m)
+{
+	uint64_t spooled;
+	ssize_t r;
+	int tfd;
+
+	if (m->streamfd < 0)
+		return m->tee_errno != 0 ? -1 : 0;
+	if (m->teebuf == NULL)
+		m->teebuf = xmalloc(MSG_READ_SIZE);
+	r = read_retry(m->streamfd, m->teebuf, MSG_READ_SIZE);
+	if (r <= 0) {
+		if (r < 0)
+			m->tee_errno = errno != 0 ? errno : EIO;
+		m->streamfd = -1;
+		return r < 0 ? -1 : 0;
+	}
+	if (!m->tee_nospool && m->backfd < 0) {
+		tfd = spool_open();
+		if (tfd >= 0) {
+			m->backfd = tfd;
+			m->owntmp = true;
+			m->backbase = 0;
+		} else
+			m->tee_nospool = true;
+	}
+	if (!m->tee_nospool &&
+	    write_full(m->backfd, m->teebuf, (size_t)r) == 0) {
+		m->size += (uint64_t)r;
+		return (long)r;
+	}
+	spooled = m->size - m->memlen;
+	if (m->xcap - spooled < (size_t)r) {
+		m->xcap = m->xcap ? 2 * m->xcap : 4 * MSG_READ_SIZE;
+		if (m->xcap < spooled + (size_t)r)
+			m->xcap = spooled + (size_t)r;
+		m->xmem = xrealloc(m->xmem, m->xcap);
+	}
+	if (!m->tee_nospool) {
+		/* the spool failed: what it holds comes back into memory */
+		if (pread_full(m->backfd, m->xmem, (size_t)spooled, 0) !=
+		    (ssize_t)spooled) {
+			m->tee_errno = errno != 0 ? errno : EIO;
+			m->streamfd = -1;
+			return -1;
+		}
+		(void)close(m->backfd);
+		m->backfd = -1;
+		m->owntmp = false;
+		m->tee_nospool = true;
+	}
+	memcpy(m->xmem + spooled, m->teebuf, (size_t)r);
+	m->size += (uint64_t)r;
+	return (long)r;
+}
+
+/* Tee: read and keep the rest of the input.  0, or -1 (errno set) when
+ * a read error ended it early (what came before it is kept). */
+static int
+tee_drain(struct msg *m)
+{
+	long r;
+
+	if (!m->tee)
+		return 0;
+	while ((r = tee_read(m)) > 0)
+		continue;
+	if (r < 0) {
+		errno = m->tee_errno;
+		return -1;
+	}
+	return 0;
 }
 
 struct msg *
@@ -572,10 +709,19 @@ msg_free(struct msg *m)
 {
 	if (m == NULL)
 		return;
+	if (m->streamfd >= 0) {
+		/* Read what the body pass left (it stops early when no
+		 * signature needs the body) so that the writer of a pipe
+		 * is not cut off with EPIPE. */
+		char tmp[4096];
+
+		while (read_retry(m->streamfd, tmp, sizeof tmp) > 0)
+			continue;
+	}
 	if (m->owntmp && m->backfd >= 0)
 		(void)close(m->backfd);
 	UTIL_FREE_ALL(m->mem, m->starts, m->fields, m->chunkbuf, m->writebuf,
-	    m->inputbuf, m->byname, m);
+	    m->inputbuf, m->teebuf, m->xmem, m->byname, m);
 }
 
 enum msg_status
@@ -703,8 +849,9 @@ msg_fields_by_name(struct msg *m)
 }
 
 uint64_t
-msg_size(const struct msg *m)
+msg_size(struct msg *m)
 {
+	(void)tee_drain(m); /* a read error shows when the input is used */
 	return m->size;
 }
 
@@ -737,6 +884,16 @@ fetch(struct msg *m, uint64_t off, const char **out, char **buf)
 		*out = m->mem + off;
 		return (long)n;
 	}
+	if (m->xmem != NULL) {
+		/* tee without a spool */
+		*out = m->xmem + (off - m->memlen);
+		return (long)n;
+	}
+	if (m->backfd < 0) {
+		/* one pass: the body was not kept (msg_read_fd_once()) */
+		errno = ESPIPE;
+		return -1;
+	}
 	if (*buf == NULL)
 		*buf = xmalloc(MSG_CHUNK);
 	r = pread_full(m->backfd, *buf, (size_t)n,
@@ -764,6 +921,38 @@ msg_body_next(struct msg *m, const char **chunk)
 
 	if (m->bodypos < m->bodyoff)
 		m->bodypos = m->bodyoff;
+	if (m->streamfd >= 0 && !m->tee && m->bodypos >= m->memlen) {
+		/* one pass: straight from the input, once */
+		if (m->bodypos != m->streampos) {
+			errno = ESPIPE;
+			return -1;
+		}
+		if (m->chunkbuf == NULL)
+			m->chunkbuf = xmalloc(MSG_CHUNK);
+		r = (long)read_retry(m->streamfd, m->chunkbuf, MSG_CHUNK);
+		if (r <= 0) {
+			if (r == 0)
+				m->streamfd = -1; /* EOF: nothing to drain */
+			return r;
+		}
+		m->streampos += (uint64_t)r;
+		m->size = m->bodypos = m->streampos;
+		*chunk = m->chunkbuf;
+		return r;
+	}
+	if (m->tee && m->bodypos >= m->size) {
+		/* tee: the next piece of the stream, kept as it goes */
+		r = tee_read(m);
+		if (r < 0) {
+			errno = m->tee_errno;
+			return -1;
+		}
+		if (r > 0) {
+			m->bodypos += (uint64_t)r;
+			*chunk = m->teebuf;
+		}
+		return r;
+	}
 	if (m->bodypos >= m->size)
 		return 0;
 	r = fetch(m, m->bodypos, chunk, &m->chunkbuf);
@@ -772,17 +961,69 @@ msg_body_next(struct msg *m, const char **chunk)
 	return r;
 }
 
+/*
+ * Copy input bytes [from, to) that live in the backing file (the input
+ * file itself, or the spool) to f's descriptor with sendfile(2): the
+ * kernel copies them, no pass through our buffers.  f is flushed first so
+ * the order of the output is kept.  Returns the bytes copied (possibly 0:
+ * sendfile() does not work for these descriptors, the caller copies the
+ * rest itself), or -1 on a write error (errno set).
+ */
+static int64_t
+send_backing(struct msg *m, FILE *f, uint64_t from, uint64_t to)
+{
+	uint64_t done = 0;
+	off_t off;
+	ssize_t r;
+	int fd;
+
+	if (m->backfd < 0 || from < m->memlen || (fd = fileno(f)) < 0)
+		return 0;
+	if (fflush(f) != 0)
+		return -1;
+	off = m->backbase + (off_t)(from - m->memlen);
+	while (from + done < to) {
+		size_t n = to - from - done > MSG_SEND_MAX ? MSG_SEND_MAX :
+		    (size_t)(to - from - done);
+
+		r = sendfile(fd, m->backfd, &off, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && done == 0 && (errno == EINVAL ||
+		    errno == ENOSYS || errno == ESPIPE))
+			return 0; /* not for these descriptors */
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			errno = EIO; /* the input file shrank */
+			return -1;
+		}
+		done += (uint64_t)r;
+	}
+	return (int64_t)done;
+}
+
 int
 msg_write_range(struct msg *m, FILE *f, uint64_t from, uint64_t to)
 {
 	const char *p;
+	int64_t sent;
 	long r;
+	int drained = tee_drain(m), e = errno;
 
 	if (from > to || to > m->size) {
 		errno = EINVAL;
 		return -1;
 	}
 	while (from < to) {
+		if (from >= m->memlen && m->backfd >= 0) {
+			sent = send_backing(m, f, from, to);
+			if (sent < 0)
+				return -1;
+			from += (uint64_t)sent;
+			if (from >= to)
+				break;
+		}
 		r = fetch(m, from, &p, &m->writebuf);
 		if (r < 0)
 			return -1;
@@ -796,18 +1037,25 @@ msg_write_range(struct msg *m, FILE *f, uint64_t from, uint64_t to)
 		}
 		from += (uint64_t)r;
 	}
+	if (drained < 0) {
+		/* all that could be read is out; the input was cut short */
+		errno = e;
+		return -1;
+	}
 	return 0;
 }
 
 int
 msg_write_all(struct msg *m, FILE *f)
 {
-	return msg_write_range(m, f, 0, m->size);
+	return msg_write_range(m, f, 0, msg_size(m));
 }
 
 long
 msg_input_chunk(struct msg *m, uint64_t off, const char **chunk)
 {
+	if (off >= m->size && tee_drain(m) < 0 && off >= m->size)
+		return -1;
 	if (off >= m->size)
 		return 0;
 	return fetch(m, off, chunk, &m->inputbuf);

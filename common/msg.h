@@ -84,6 +84,28 @@ struct msg;
  * fd is not closed; for a regular file it must stay open until msg_free(). */
 struct msg *msg_read_fd(int fd, enum msg_status *status);
 
+/* The same for a reader that needs the body once and never writes the
+ * input out again (dkimverify and authcheck without --filter): from a
+ * pipe only the header section is read here and the body is read by
+ * msg_body_next() straight from fd, once, so nothing is spooled to disk
+ * and memory stays bounded.  A regular file is read as by msg_read_fd().
+ * For a piped message: a second msg_body_rewind()/msg_body_next() pass,
+ * msg_write_range() or msg_input_chunk() past the bytes read with the
+ * header fail with ESPIPE; msg_size() is the bytes read so far; and
+ * msg_free() reads fd to its end (the writer of a pipe is not cut off). */
+struct msg *msg_read_fd_once(int fd, enum msg_status *status);
+
+/* The same for a reader that hashes the body and then writes the whole
+ * input out (dkimsign): from a pipe, what follows the first MSG_SPOOL_MEM
+ * bytes is read when msg_body_next() first needs it and spooled as it
+ * goes, so the body pass reads the pipe itself and the spool is read back
+ * once, by the output, instead of twice.  msg_size(), msg_write_range()
+ * and msg_input_chunk() read (and keep) whatever is left first; msg_free()
+ * reads the rest of an unread pipe.  A read error after the header shows
+ * there (-1 with errno; msg_write_range() first writes all that could be
+ * read), not in msg_status().  A regular file is read as by msg_read_fd(). */
+struct msg *msg_read_fd_tee(int fd, enum msg_status *status);
+
 /* The same from memory (for tests); buf is copied. */
 struct msg *msg_from_mem(const void *buf, size_t len, enum msg_status *status);
 
@@ -122,7 +144,7 @@ const size_t *msg_fields_by_name(struct msg *m);
 int msg_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
 
 /* Size of the whole input (mbox line, header section and body). */
-uint64_t msg_size(const struct msg *m);
+uint64_t msg_size(struct msg *m); /* tee: reads the rest of the input */
 bool msg_has_body_separator(const struct msg *m); /* empty line present */
 
 /* True when the indexed header section ended at a line that is neither a

@@ -766,6 +766,63 @@ test_hostile(void)
 	dns_free(c);
 }
 
+/*
+ * Keys are imported once per process and shared between messages
+ * (dkim_verify.c's cache, keyed by the key data): the same selector and
+ * domain with another key in another DNS context (another zone file) must
+ * still give that key's answer, in any order, and after more keys than
+ * the cache holds.
+ */
+static void
+test_key_cache(void)
+{
+	struct crypto_privkey *k[20];
+	const struct crypto_privkey *one[1];
+	const char *sel[1] = {"k"};
+	struct dkim_sign_conf conf;
+	struct dns_ctx *c[20];
+	struct dkim_results *rs;
+	char *err = NULL;
+	char zname[32];
+	size_t i, round;
+	int bad = 0;
+
+	for (i = 0; i < 20; i++) {
+		k[i] = crypto_privkey_generate(i == 0 ? CRYPTO_KEY_RSA :
+		    CRYPTO_KEY_ED25519, 1024, &err);
+		if (k[i] == NULL)
+			bail("key generation: %s", err);
+		one[0] = k[i];
+		snprintf(zname, sizeof zname, "kc%zu.zone", i);
+		c[i] = zone_ctx(write_zone(zname, one, sel, 1));
+	}
+	memset(&conf, 0, sizeof(conf));
+	conf.domain = "example.com";
+	conf.selector = "k";
+	conf.hcanon = conf.bcanon = CANON_RELAXED;
+	conf.timestamp = 1700000000;
+	/* signed with key 0 (RSA) and key 1 (Ed25519), verified in every
+	 * context twice: only the context holding the signing key passes */
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < 20; i++) {
+			size_t s = i % 2;
+
+			conf.key = k[s];
+			rs = sign_verify(sample, &conf, 1, c[i], 1700000000,
+			    NULL);
+			if (rs->n != 1 || (rs->r[0].result == RES_PASS) !=
+			    (i == s))
+				bad++;
+			dkim_results_free(rs);
+		}
+	is_int(0, bad, "one selector, 20 keys in 20 zones, verified in turn "
+	    "twice: each key's own answer");
+	for (i = 0; i < 20; i++) {
+		dns_free(c[i]);
+		crypto_privkey_free(k[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -784,6 +841,7 @@ main(void)
 	test_round_trip();
 	test_verify_cases();
 	test_hostile();
+	test_key_cache();
 	{
 		char cmd[4300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

@@ -1114,6 +1114,176 @@ test_random(void)
 	}
 }
 
+/* Bytes this process has passed to write(2) and the like, from
+ * /proc/self/io ("wchar"), or -1 where there is no such file. */
+static long long
+written_bytes(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	long long v = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "wchar: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* One pass (msg_read_fd_once()): a 3 MiB message through a pipe is read
+ * without writing anything (no spool file), the body comes out whole
+ * once, a second pass and writing the input out fail with ESPIPE, and
+ * msg_free() reads the rest of an unread pipe so its writer finishes. */
+static void
+test_once(void)
+{
+	size_t blen = 3 * 1024 * 1024, hlen = strlen(big_header), got;
+	char *data = xmalloc(hlen + blen);
+	const char *chunk;
+	long long w0, w1;
+	struct msg *m;
+	enum msg_status st;
+	pid_t pid;
+	int fd, status, same = 1;
+	long r;
+
+	memcpy(data, big_header, hlen);
+	fill_pattern(data + hlen, blen);
+	fd = pipe_from(data, hlen + blen, &pid);
+	fflush(stdout);
+	w0 = written_bytes();
+	m = msg_read_fd_once(fd, &st);
+	got = 0;
+	msg_body_rewind(m);
+	while ((r = msg_body_next(m, &chunk)) > 0) {
+		if (got + (size_t)r > blen ||
+		    memcmp(chunk, data + hlen + got, (size_t)r) != 0)
+			same = 0;
+		got += (size_t)r;
+	}
+	w1 = written_bytes();
+	ok(st == MSG_OK && msg_nfields(m) == 3,
+	    "once: header of a piped 3 MiB message");
+	ok(r == 0 && same && got == blen, "once: the body, whole, in order");
+	if (w0 < 0)
+		skip("once: no /proc/self/io");
+	else
+		ok(w1 - w0 == 0, "once: nothing written (no spool): %lld bytes",
+		    w1 - w0);
+	is_int((long long)(hlen + blen), (long long)msg_size(m),
+	    "once: msg_size() after the body pass");
+	msg_body_rewind(m);
+	while ((r = msg_body_next(m, &chunk)) > 0)
+		continue;
+	ok(r < 0 && errno == ESPIPE, "once: a second pass fails (ESPIPE)");
+	{
+		FILE *null = fopen("/dev/null", "w");
+
+		if (null == NULL)
+			bail("/dev/null: %s", strerror(errno));
+		ok(msg_write_all(m, null) < 0 && errno == ESPIPE,
+		    "once: writing the input out fails (ESPIPE)");
+		fclose(null);
+	}
+	msg_free(m);
+	close(fd);
+	reap(pid);
+
+	/* the spooling reader, for contrast: what the issue measured */
+	fd = pipe_from(data, hlen + blen, &pid);
+	fflush(stdout);
+	w0 = written_bytes();
+	m = msg_read_fd(fd, &st);
+	w1 = written_bytes();
+	if (w0 < 0)
+		skip("spool: no /proc/self/io");
+	else
+		ok(w1 - w0 >= (long long)(hlen + blen - MSG_SPOOL_MEM -
+		    MSG_CHUNK), "msg_read_fd() spools past MSG_SPOOL_MEM: %lld "
+		    "bytes written", w1 - w0);
+	msg_free(m);
+	close(fd);
+	reap(pid);
+
+	/* no body pass at all: msg_free() drains the pipe */
+	fd = pipe_from(data, hlen + blen, &pid);
+	m = msg_read_fd_once(fd, &st);
+	msg_free(m);
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "once: an unread body is drained, its writer exits 0");
+	free(data);
+}
+
+/* Tee (msg_read_fd_tee()): the body pass reads the pipe itself and keeps
+ * what it reads; the input then comes out whole, a second body pass reads
+ * what was kept; with output first, what is left is read then; with no
+ * usable TMPDIR it is kept in memory; unread, the pipe is drained. */
+static void
+test_tee(void)
+{
+	static const char hdr[] = "From: a@example.com\r\nTo: b@x\r\n\r\n";
+	size_t len, n, n2, hlen = strlen(hdr);
+	char *in = make_big(&len, hdr), *body, *body2, *out;
+	enum msg_status st;
+	struct msg *m;
+	pid_t pid;
+	int fd, rc, status;
+	bool err, err2;
+
+	fd = pipe_from(in, len, &pid);
+	m = msg_read_fd_tee(fd, &st);
+	body = body_of(m, &n, &err);
+	ok(st == MSG_OK && !err && n == len - hlen &&
+	    memcmp(body, in + hlen, n) == 0, "tee: body pass from the pipe");
+	out = capture(m, false, &n2, &rc);
+	ok(rc == 0 && n2 == len && memcmp(out, in, len) == 0,
+	    "tee: then the whole input comes out");
+	free(out);
+	body2 = body_of(m, &n2, &err2);
+	ok(!err2 && n2 == n && memcmp(body, body2, n) == 0,
+	    "tee: a second body pass reads what was kept");
+	free(body);
+	free(body2);
+	msg_free(m);
+	close(fd);
+	reap(pid);
+
+	fd = pipe_from(in, len, &pid);
+	m = msg_read_fd_tee(fd, &st);
+	check_roundtrip(m, in, len, "tee, output first");
+	msg_free(m);
+	close(fd);
+	reap(pid);
+
+	setenv("TMPDIR", "/nonexistent/senderauth-msg-t", 1);
+	fd = pipe_from(in, len, &pid);
+	m = msg_read_fd_tee(fd, &st);
+	body = body_of(m, &n, &err);
+	setenv("TMPDIR", tmpdir, 1);
+	ok(!err && n == len - hlen && memcmp(body, in + hlen, n) == 0,
+	    "tee, TMPDIR unusable: body pass");
+	free(body);
+	check_roundtrip(m, in, len, "tee, TMPDIR unusable");
+	msg_free(m);
+	close(fd);
+	reap(pid);
+
+	fd = pipe_from(in, len, &pid);
+	m = msg_read_fd_tee(fd, &st);
+	msg_free(m);
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "tee: an unread input is drained, its writer exits 0");
+	free(in);
+}
+
 int
 main(void)
 {
@@ -1146,6 +1316,8 @@ main(void)
 	test_limits();
 	test_big_header();
 	test_pipe();
+	test_once();
+	test_tee();
 	test_spool_fallback();
 	test_regular_file();
 	test_random();
