@@ -18,10 +18,12 @@
 #   dns_start / dns_stop   t/dnsd.py on 127.0.0.1 at a free port, serving
 #                      zone, logging queries to $D/dns.log; sets PORT, NS
 #   dns_count CMD...   run CMD, print the number of queries dnsd received
+#                      (IR_PRELOAD as for ir)
 #   ir IN CMD...       callgrind's instruction count (Ir) of CMD with stdin
 #                      from the file IN (stdout, stderr in $D/ir.out, $D/ir.err)
 #   ir_median IN CMD...  the median Ir of 3 runs (RSA blinding, DNS IDs and
 #                      t= make counts vary a little)
+#                      (IR_PRELOAD=FILE: with LD_PRELOAD=FILE for it)
 #   build_shim         $D/resolv-port.so (bench/resolv-port.c)
 # The client of every SPF/Sender ID/authcheck measure: IP 192.0.2.25, HELO
 # mail.example.com, MAIL FROM alice@example.com.
@@ -143,7 +145,7 @@ dns_stop() {
 dns_count() {
 	local before after
 	before=$(wc -l < "$D/dns.log")
-	"$@" > "$D/dc.out" 2> "$D/dc.err" || :
+	${IR_PRELOAD:+env LD_PRELOAD=$IR_PRELOAD} "$@" > "$D/dc.out" 2> "$D/dc.err" || :
 	sleep 0.2
 	after=$(wc -l < "$D/dns.log")
 	echo $((after - before))
@@ -151,7 +153,9 @@ dns_count() {
 
 ir() {
 	local in=$1; shift
-	valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$D/cg.log" \
+	# IR_PRELOAD: a shim for the measured program (not through env(1):
+	# callgrind would count env and not follow the exec).
+	${IR_PRELOAD:+env LD_PRELOAD=$IR_PRELOAD} valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$D/cg.log" \
 	    "$@" < "$in" > "$D/ir.out" 2> "$D/ir.err" || :
 	sed -n 's/.*Collected : *//p' "$D/cg.log"
 }
