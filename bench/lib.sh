@@ -149,6 +149,15 @@ dns_count() {
 	sleep 0.2
 	after=$(wc -l < "$D/dns.log")
 	echo $((after - before))
+	# The same run's queries, for dns_count_same.
+	tail -n +$((before + 1)) "$D/dns.log" > "$D/dc.log"
+}
+# dns_count_same: of the last dns_count's queries, those for the checks
+# spfquery, pra and dkimverify also make, i.e. without the ones for
+# authcheck's own checks: DMARC (_dmarc.), iprev (PTR, and the A/AAAA of
+# the name it gives, $HELO here) and SPF of the HELO name (TXT $HELO).
+dns_count_same() {
+	grep -v -i -e ' _dmarc\.' -e ' [^ ]* PTR$' -e " $HELO\.\{0,1\} \(A\|AAAA\|TXT\)\$" "$D/dc.log" | wc -l
 }
 
 ir() {
