@@ -724,26 +724,17 @@ tee_read(struct msg *m)
 		return m->tee_errno != 0 ? -1 : 0;
 	if (m->teebuf == NULL)
 		m->teebuf = xmalloc(MSG_CHUNK);
-	/* Fill the buffer (a pipe gives at most what it holds): fewer,
-	 * larger pieces cost the body pass and the file system less.  The
-	 * end of input or a read error after some bytes shows at the next
-	 * call. */
-	r = 0;
-	while ((size_t)r < MSG_CHUNK) {
-		ssize_t k = read_retry(m->streamfd, m->teebuf + r,
-		    MSG_CHUNK - (size_t)r);
-
-		if (k > 0) {
-			r += k;
-			continue;
-		}
-		if (k < 0)
+	/* One read: what the pipe holds, up to MSG_CHUNK.  Waiting to fill
+	 * the buffer would stop the body pass while the writer refills a
+	 * small pipe (the two would take turns instead of running side by
+	 * side). */
+	r = read_retry(m->streamfd, m->teebuf, MSG_CHUNK);
+	if (r <= 0) {
+		if (r < 0)
 			m->tee_errno = errno != 0 ? errno : EIO;
 		m->streamfd = -1;
-		break;
+		return r < 0 ? -1 : 0;
 	}
-	if (r == 0)
-		return m->tee_errno != 0 ? -1 : 0;
 	if (tee_store(m, m->teebuf, (size_t)r) < 0)
 		return -1;
 	return (long)r;
