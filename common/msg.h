@@ -47,7 +47,7 @@
 #define MSG_FIELDS_MAX 10000
 
 /* Chunk size used by msg_body_next() (a hint; chunks may be shorter):
- * the size of one read, one pread() or one mapped window.  Larger means
+ * the size of one read() or pread().  Larger means
  * fewer system calls per 100 MiB; this stays well inside the cache and
  * the resident-set budget (issue 11: 8 MiB for a 100 MiB message). */
 #define MSG_CHUNK (256 * 1024)

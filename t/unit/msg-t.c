@@ -1284,8 +1284,8 @@ test_tee(void)
 	free(in);
 }
 
-/* The body pass over a regular file reads windows of MSG_CHUNK bytes
- * mapped from it: a CRLF split between two windows, a body that fills
+/* The body pass over a regular file reads it MSG_CHUNK bytes at a time
+ * (windows): a CRLF split between two windows, a body that fills
  * whole windows exactly, one byte over, an empty body, and a message
  * that starts at an offset in the file (a window not page-aligned) all
  * give the body byte for byte, every chunk within MSG_CHUNK. */
