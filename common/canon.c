@@ -57,6 +57,9 @@ struct canon_body {
 	/* relaxed: the scanner for this CPU */
 	const unsigned char *(*next)(const unsigned char *,
 	    const unsigned char *);
+	/* LF lines copied in one pass (lines_lf_avx2()), or NULL */
+	const unsigned char *(*lines_lf)(struct canon_body *,
+	    const unsigned char *, const unsigned char *);
 	size_t outlen;
 	unsigned char out[CANON_OUTBUF];
 };
@@ -436,6 +439,93 @@ relaxed_next_avx2(const unsigned char *p, const unsigned char *e)
 }
 #endif
 
+/*
+ * LF input (DESIGN.md "Line endings"): every line end is written
+ * differently (CRLF for LF), so no run of input is its own canonical form
+ * and each line would cost a scan, a copy and the line end as three
+ * pieces.  lines_lf() does the usual case in one pass: lines with content
+ * that end in a bare LF, with no HTAB, CR or WSP run (relaxed) or no CR
+ * (simple), are copied 32 bytes at a time into the output batch, their LF
+ * written as CRLF (RFC 6376 3.4.3, 3.4.4).  It starts at the start of a
+ * line with nothing pending (no deferred empty line, no CR, no WSP run)
+ * and stops, at the start of a line, at the first line that is not of
+ * that form (an empty line, trailing WSP, a CRLF, ...), at a line longer
+ * than the batch, or near the end of the chunk, leaving that line to the
+ * general scan.  Returns the new position.
+ */
+#define CANON_LF_MIN 34 /* one 32-byte load, the byte after, CRLF room */
+
+#ifdef CANON_AVX2
+__attribute__((target("avx2"))) static const unsigned char *
+lines_lf_avx2(struct canon_body *cb, const unsigned char *p,
+    const unsigned char *e)
+{
+	const __m256i sp = _mm256_set1_epi8(' '), ht = _mm256_set1_epi8('\t');
+	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	const bool relaxed = cb->alg == CANON_RELAXED;
+	unsigned char *const base = cb->out, *const oend = base + CANON_OUTBUF;
+	unsigned char *out = base + cb->outlen, *ols = out, *done = out;
+	const unsigned char *ls = p;
+	__m256i a, b, hit, next;
+	unsigned mask, k;
+
+	while (e - p >= CANON_LF_MIN) {
+		if (oend - out < CANON_LF_MIN) {
+			/* the batch is full: pass on the complete lines */
+			size_t n = (size_t)(ols - base), part;
+
+			if (n == 0 || cb->limit - (uint64_t)(ols - done) <
+			    CANON_OUTBUF)
+				break; /* a long line, or the l= end near */
+			cb->length += (uint64_t)(ols - done);
+			cb->limit -= (uint64_t)(ols - done);
+			cb->sink(cb->arg, base, n);
+			part = (size_t)(out - ols);
+			memmove(base, ols, part);
+			ols = done = base;
+			out = base + part;
+		}
+		a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		_mm256_storeu_si256((__m256i *)(void *)out, a);
+		hit = _mm256_or_si256(_mm256_cmpeq_epi8(a, cr),
+		    _mm256_cmpeq_epi8(a, lf));
+		if (relaxed) {
+			b = _mm256_loadu_si256(
+			    (const __m256i *)(const void *)(p + 1));
+			next = _mm256_or_si256(
+			    _mm256_or_si256(_mm256_cmpeq_epi8(b, sp),
+			    _mm256_cmpeq_epi8(b, ht)),
+			    _mm256_or_si256(_mm256_cmpeq_epi8(b, cr),
+			    _mm256_cmpeq_epi8(b, lf)));
+			hit = _mm256_or_si256(hit, _mm256_or_si256(
+			    _mm256_cmpeq_epi8(a, ht),
+			    _mm256_and_si256(_mm256_cmpeq_epi8(a, sp), next)));
+		}
+		mask = (unsigned)_mm256_movemask_epi8(hit);
+		if (mask == 0) {
+			p += 32;
+			out += 32;
+			continue;
+		}
+		k = (unsigned)__builtin_ctz(mask);
+		if (p[k] != '\n' || p + k == ls)
+			break; /* not a line of the usual form */
+		out += k;
+		out[0] = '\r';
+		out[1] = '\n';
+		out += 2;
+		p += k + 1;
+		ls = p;
+		ols = out;
+	}
+	/* what is out is complete lines; the rest goes to the general scan */
+	cb->length += (uint64_t)(ols - done);
+	cb->limit -= (uint64_t)(ols - done);
+	cb->outlen = (size_t)(ols - base);
+	return ls;
+}
+#endif
+
 /* Simple (RFC 6376 3.4.3, RFC 4870 3.4.1): only line ends matter; the
  * first LF, or a CR that is the last byte of the chunk (it may be the CR
  * of a CRLF), else e.  A CR before the LF is found by the caller. */
@@ -470,14 +560,26 @@ canon_body_new(enum canon_alg alg, uint64_t limit, canon_sink sink,
 	cb->arg = arg;
 	cb->next = relaxed_next;
 #ifdef CANON_AVX2
-	if (__builtin_cpu_supports("avx2"))
+	if (__builtin_cpu_supports("avx2")) {
 		cb->next = relaxed_next_avx2;
+		if (alg == CANON_RELAXED || alg == CANON_SIMPLE)
+			cb->lines_lf = lines_lf_avx2;
+	}
 #endif
 	/* DomainKeys: the header/body separator is the first, deferred,
 	 * empty line of the stream (see the comment at the top). */
 	if (alg == CANON_DK_SIMPLE || alg == CANON_DK_NOFWS)
 		cb->empty = 1;
 	return cb;
+}
+
+/* At the start of a line with nothing pending, and far enough from the
+ * l= end that a whole batch fits: lines_lf() may run. */
+static inline bool
+lf_ready(const struct canon_body *cb)
+{
+	return cb->lines_lf != NULL && !cb->nonempty && !cb->cr &&
+	    !cb->wsp && cb->empty == 0 && cb->limit >= CANON_OUTBUF;
 }
 
 /*
@@ -516,6 +618,8 @@ canon_body_update(struct canon_body *cb, const void *data, size_t n)
 	if (relaxed && cb->wsp)
 		while (p < e && is_wsp(*p))
 			p++; /* the same WSP run goes on */
+	if (lf_ready(cb))
+		p = cb->lines_lf(cb, p, e);
 	/* The run [rs, p) is passed on as it is; eol: it ends with a CRLF;
 	 * line: the current line has content (out already, or in the run). */
 	rs = p;
@@ -569,6 +673,8 @@ canon_body_update(struct canon_body *cb, const void *data, size_t n)
 		if (*x == '\n') {
 			body_eol(cb); /* bare LF: LF input */
 			rs = p = x + 1;
+			if (lf_ready(cb))
+				rs = p = cb->lines_lf(cb, p, e);
 			line = cb->nonempty;
 			continue;
 		}

@@ -5,7 +5,8 @@
  * "From " line (kept in the output, never hashed or parsed).  The header
  * section is held in memory as raw bytes (folding intact, never unfolded in
  * place: DKIM hashes the raw bytes); each field is a view into that memory.
- * The body stays where it is: a regular file is read in place with pread();
+ * The body stays where it is: a regular file is read in place (the body
+ * pass maps a window of MSG_CHUNK bytes at a time, the rest uses pread());
  * a pipe is read into memory up to MSG_SPOOL_MEM bytes and the rest is
  * spilled to an unlinked temporary file in $TMPDIR (default /tmp).  So memory
  * does not grow with the body, and the whole input can be written out again,
@@ -45,8 +46,11 @@
 /* Most header fields indexed; more gives MSG_ETOOBIG. */
 #define MSG_FIELDS_MAX 10000
 
-/* Chunk size used by msg_body_next() (a hint; chunks may be shorter). */
-#define MSG_CHUNK (64 * 1024)
+/* Chunk size used by msg_body_next() (a hint; chunks may be shorter):
+ * the size of one read() or pread().  Larger means
+ * fewer system calls per 100 MiB; this stays well inside the cache and
+ * the resident-set budget (issue 11: 8 MiB for a 100 MiB message). */
+#define MSG_CHUNK (256 * 1024)
 
 enum msg_status {
 	MSG_OK = 0,

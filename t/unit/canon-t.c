@@ -895,6 +895,71 @@ test_reference(void)
 	buf_free(&big);
 }
 
+/*
+ * LF input goes through lines_lf() (32 bytes at a time, LF written as
+ * CRLF, batched): lines of every length around the 32-byte step, lines
+ * that stop it (empty, trailing WSP, a WSP run, HTAB, CRLF, a lone CR),
+ * a line longer than the batch, LF text across many batches, and chunks
+ * that cut anywhere, against the reference, with l= anywhere.
+ */
+static void
+test_lf_lines(void)
+{
+	static const size_t sizes[][3] = {
+		{ 0, 0, 0 }, { 33, 34, 35 }, { 4095, 4096, 4097 },
+		{ 65536, 1, 65536 }, { 100, 7, 4000 },
+	};
+	static const char *const stops[] = {
+		"\n", "trailing \n", "two  spaces\n", "\ttab\n", "crlf\r\n",
+		"lone\rcr\n", " leading\n", "end\n\n\n",
+	};
+	struct buf big = BUF_INIT;
+	size_t i, j, k, n1, n2;
+	uint64_t total;
+	char *want, *got;
+	int bad = 0;
+
+	for (i = 0; i < 3; i++) {
+		for (j = 1; j <= 100; j++) {
+			for (k = 0; k < j; k++)
+				buf_addc(&big, k % 9 == 8 ? ' ' : (char)('a' +
+				    (j + k) % 26));
+			buf_addc(&big, '\n');
+			if (j % 13 == 0)
+				buf_adds(&big, stops[(i + j) % 8]);
+		}
+		for (k = 0; k < 5000; k++)
+			buf_addc(&big, (char)('A' + k % 26)); /* > one batch */
+		buf_addc(&big, '\n');
+	}
+	buf_adds(&big, "no final line end");
+	bad += against_ref("LF lines", big.data, big.len, 40);
+	/* empty lines at the end, more than a 32-byte step of them */
+	buf_adds(&big, "\n");
+	for (k = 0; k < 70; k++)
+		buf_addc(&big, '\n');
+	bad += against_ref("LF lines", big.data, big.len, 40);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
+			enum canon_alg alg = i ? CANON_RELAXED : CANON_SIMPLE;
+
+			want = ref_body(alg, big.data, big.len, &n1);
+			got = body_chunked(alg, UINT64_MAX, big.data, big.len,
+			    sizes[j], sizes[j][0] ? 3 : 0, &n2, &total);
+			if (n1 != n2 || memcmp(want, got, n1) != 0 ||
+			    total != n1) {
+				if (bad++ == 0)
+					diag("LF lines: %s, chunks of %zu "
+					    "differ", label(alg), sizes[j][0]);
+			}
+			free(want);
+			free(got);
+		}
+	ok(bad == 0, "LF lines match the reference (%zu bytes, chunks "
+	    "anywhere, l= anywhere)", big.len);
+	buf_free(&big);
+}
+
 /* The header canonicalisers as they were written first, a byte at a time
  * (the reference for the run-at-a-time ones). */
 static void
@@ -1060,6 +1125,7 @@ main(void)
 	test_chunking();
 	test_limit();
 	test_reference();
+	test_lf_lines();
 	test_header_reference();
 	test_vectors();
 	test_header_hash_input();

@@ -1284,6 +1284,108 @@ test_tee(void)
 	free(in);
 }
 
+/* The body pass over a regular file reads it MSG_CHUNK bytes at a time
+ * (windows): a CRLF split between two windows, a body that fills
+ * whole windows exactly, one byte over, an empty body, and a message
+ * that starts at an offset in the file (a window not page-aligned) all
+ * give the body byte for byte, every chunk within MSG_CHUNK. */
+static void
+test_file_windows(void)
+{
+	static const char hdr[] = "From: a@example.com\r\n\r\n";
+	size_t hlen = strlen(hdr), blen, n, i, c;
+	static const size_t bodies[] = {
+		MSG_CHUNK, 2 * MSG_CHUNK, 2 * MSG_CHUNK + 1, 0, 1,
+	};
+	char *in, *body;
+	enum msg_status st;
+	struct msg *m;
+	bool err;
+	int fd;
+
+	for (c = 0; c < 2; c++)
+		for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+			/* c == 1: the message at an odd offset in the file */
+			blen = bodies[i];
+			in = xmalloc(hlen + blen + 1);
+			memcpy(in, hdr, hlen);
+			for (n = 0; n < blen; n++)
+				in[hlen + n] = n % 61 == 60 ? '\n' : 'x';
+			/* a CRLF split at the end of the first window: the
+			 * first MSG_CHUNK bytes of the body after what came
+			 * with the header are a window of their own */
+			if (blen > MSG_CHUNK) {
+				in[hlen + MSG_CHUNK - 1] = '\r';
+				in[hlen + MSG_CHUNK] = '\n';
+			}
+			fd = file_from(c ? "x\n" : "", in, hlen + blen);
+			m = msg_read_fd(fd, &st);
+			body = body_of(m, &n, &err);
+			ok(st == MSG_OK && !err && n == blen &&
+			    memcmp(body, in + hlen, n) == 0, "file windows: "
+			    "body of %zu bytes%s", blen, c ? " at an offset" :
+			    "");
+			check_roundtrip(m, in, hlen + blen, "file windows");
+			free(body);
+			/* a second pass reads the same */
+			body = body_of(m, &n, &err);
+			ok(!err && n == blen && memcmp(body, in + hlen, n) == 0,
+			    "file windows: a second body pass");
+			free(body);
+			msg_free(m);
+			close(fd);
+			free(in);
+		}
+}
+
+/* Tee: the spool fills up half-way (RLIMIT_FSIZE stands in for a full
+ * disk) while the body pass reads the pipe: what was spooled comes back
+ * into memory, the body pass and the output are whole. */
+static void
+test_tee_spool_full(void)
+{
+	static const char hdr[] = "From: a@example.com\r\n\r\n";
+	size_t len, n, n2, hlen = strlen(hdr);
+	char *in = make_big(&len, hdr);
+	pid_t child, pid;
+	int status;
+
+	fflush(stdout);
+	if ((child = fork()) < 0)
+		bail("fork");
+	if (child == 0) {
+		struct rlimit rl;
+		enum msg_status st;
+		struct msg *m;
+		char *body, *out;
+		bool err;
+		int fd, rc;
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(2);
+		rl.rlim_cur = MSG_SPOOL_MEM;
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(2);
+		fd = pipe_from(in, len, &pid);
+		m = msg_read_fd_tee(fd, &st);
+		if (m == NULL || st != MSG_OK)
+			_exit(3);
+		body = body_of(m, &n, &err);
+		if (err || n != len - hlen || memcmp(body, in + hlen, n) != 0)
+			_exit(4);
+		out = capture(m, false, &n2, &rc);
+		reap(pid);
+		_exit(rc == 0 && n2 == len && memcmp(in, out, n2) == 0 ? 0 : 5);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			bail("waitpid");
+	is_int(0, WIFEXITED(status) ? WEXITSTATUS(status) : 99,
+	    "tee, spool file full: body pass and output whole");
+	free(in);
+}
+
 int
 main(void)
 {
@@ -1318,6 +1420,8 @@ main(void)
 	test_pipe();
 	test_once();
 	test_tee();
+	test_tee_spool_full();
+	test_file_windows();
 	test_spool_fallback();
 	test_regular_file();
 	test_random();
