@@ -383,14 +383,20 @@ pread_full(int fd, void *buf, size_t n, off_t off)
 	return (ssize_t)got;
 }
 
+/* Write n bytes to fd at offset off (pwrite()), or at its current
+ * offset when off < 0 (write()), retrying on EINTR and short writes. */
 static int
-write_full(int fd, const void *buf, size_t n)
+write_full(int fd, const void *buf, size_t n, off_t off)
 {
 	size_t done = 0;
 	ssize_t r;
 
 	while (done < n) {
-		r = write(fd, (const char *)buf + done, n - done);
+		if (off < 0)
+			r = write(fd, (const char *)buf + done, n - done);
+		else
+			r = pwrite(fd, (const char *)buf + done, n - done,
+			    off + (off_t)done);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -491,7 +497,7 @@ spool_rest(struct msg *m, int fd, uint64_t *spooled)
 		r = read_retry(fd, buf, MSG_READ_SIZE);
 		if (r <= 0)
 			break;
-		if (write_full(tfd, buf, (size_t)r) == 0) {
+		if (write_full(tfd, buf, (size_t)r, -1) == 0) {
 			*spooled += (uint64_t)r;
 			continue;
 		}
@@ -692,7 +698,7 @@ tee_store(struct msg *m, const char *buf, size_t n)
 			m->tee_nospool = true;
 	}
 	if (!m->tee_nospool) {
-		if (pwrite_full(m->backfd, buf, n, (off_t)off) < 0 &&
+		if (write_full(m->backfd, buf, n, (off_t)off) < 0 &&
 		    tee_unspool(m, off, buf, n) < 0)
 			return -1;
 		m->size += n;
