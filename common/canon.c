@@ -444,12 +444,15 @@ relaxed_next_avx2(const unsigned char *p, const unsigned char *e)
  * differently (CRLF for LF), so no run of input is its own canonical form
  * and each line would cost a scan, a copy and the line end as three
  * pieces.  lines_lf() does the usual case in one pass: lines with content
- * that end in a bare LF, with no HTAB, CR or WSP run (relaxed) or no CR
- * (simple), are copied 32 bytes at a time into the output batch, their LF
- * written as CRLF (RFC 6376 3.4.3, 3.4.4).  It starts at the start of a
- * line with nothing pending (no deferred empty line, no CR, no WSP run)
- * and stops, at the start of a line, at the first line that is not of
- * that form (an empty line, trailing WSP, a CRLF, ...), at a line longer
+ * that end in a bare LF, with no CR (relaxed and simple), are copied 32
+ * bytes at a time into the output batch, their LF written as CRLF (RFC
+ * 6376 3.4.3, 3.4.4); for relaxed, a WSP run (HTAB, or SP followed by
+ * WSP) before more content is written as one SP and one before the LF is
+ * dropped (3.4.4), so text with trailing blanks stays here too.  It starts
+ * at the start of a line with nothing pending (no deferred empty line, no
+ * CR, no WSP run) and stops, at the start of a line, at the first line
+ * that is not of that form (an empty or WSP-only line, a CRLF, a WSP run
+ * reaching the end of the chunk, ...), at a line longer
  * than the batch, or near the end of the chunk, leaving that line to the
  * general scan.  Returns the new position.
  */
@@ -508,6 +511,34 @@ lines_lf_avx2(struct canon_body *cb, const unsigned char *p,
 			continue;
 		}
 		k = (unsigned)__builtin_ctz(mask);
+		if (relaxed && (p[k] == ' ' || p[k] == '\t')) {
+			/* a WSP run (RFC 6376 3.4.4): one SP before more
+			 * content, nothing before the LF.  The bytes before
+			 * it are content (a WSP byte just before it would
+			 * have been the hit). */
+			const unsigned char *q = p + k;
+
+			while (q < e && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q == e || *q == '\r' || (*q == '\n' &&
+			    p + k == ls))
+				break; /* the chunk end, CR, a WSP-only line */
+			if (*q != '\n') {
+				out[k] = ' ';
+				out += k + 1;
+				p = q;
+				continue;
+			}
+			/* trailing WSP, then the LF: dropped, CRLF */
+			out += k;
+			out[0] = '\r';
+			out[1] = '\n';
+			out += 2;
+			p = q + 1;
+			ls = p;
+			ols = out;
+			continue;
+		}
 		if (p[k] != '\n' || p + k == ls)
 			break; /* not a line of the usual form */
 		out += k;
@@ -688,6 +719,8 @@ canon_body_update(struct canon_body *cb, const void *data, size_t n)
 		if (y < e && *y == '\n') {
 			body_eol(cb); /* trailing WSP, then a bare LF */
 			y++;
+			if (lf_ready(cb))
+				y = cb->lines_lf(cb, y, e);
 		}
 		rs = p = y;
 		line = cb->nonempty;
