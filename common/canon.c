@@ -463,13 +463,21 @@ __attribute__((target("avx2"))) static const unsigned char *
 lines_lf_avx2(struct canon_body *cb, const unsigned char *p,
     const unsigned char *e)
 {
-	const __m256i sp = _mm256_set1_epi8(' '), ht = _mm256_set1_epi8('\t');
+	const __m256i sp = _mm256_set1_epi8(' ');
 	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	/* indexed by the low nibble: the special byte with that nibble
+	 * (SP 0x20, HTAB 0x09, LF 0x0a, CR 0x0d), else a byte whose low
+	 * nibble differs from its index (0x00 at 15, 0x01 elsewhere) */
+	const __m256i tbl = _mm256_setr_epi8(
+	    0x20, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+	    0x01, 0x09, 0x0a, 0x01, 0x01, 0x0d, 0x01, 0x00,
+	    0x20, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+	    0x01, 0x09, 0x0a, 0x01, 0x01, 0x0d, 0x01, 0x00);
 	const bool relaxed = cb->alg == CANON_RELAXED;
 	unsigned char *const base = cb->out, *const oend = base + CANON_OUTBUF;
 	unsigned char *out = base + cb->outlen, *ols = out, *done = out;
 	const unsigned char *ls = p;
-	__m256i a, b, hit, next;
+	__m256i a, b, hit, next, spa;
 	unsigned mask, k;
 
 	while (e - p >= CANON_LF_MIN) {
@@ -490,20 +498,21 @@ lines_lf_avx2(struct canon_body *cb, const unsigned char *p,
 		}
 		a = _mm256_loadu_si256((const __m256i *)(const void *)p);
 		_mm256_storeu_si256((__m256i *)(void *)out, a);
-		hit = _mm256_or_si256(_mm256_cmpeq_epi8(a, cr),
-		    _mm256_cmpeq_epi8(a, lf));
 		if (relaxed) {
+			/* special: SP, HTAB, CR or LF, by a table lookup on
+			 * the low nibble (bytes >= 0x80 look up 0) */
 			b = _mm256_loadu_si256(
 			    (const __m256i *)(const void *)(p + 1));
-			next = _mm256_or_si256(
-			    _mm256_or_si256(_mm256_cmpeq_epi8(b, sp),
-			    _mm256_cmpeq_epi8(b, ht)),
-			    _mm256_or_si256(_mm256_cmpeq_epi8(b, cr),
-			    _mm256_cmpeq_epi8(b, lf)));
-			hit = _mm256_or_si256(hit, _mm256_or_si256(
-			    _mm256_cmpeq_epi8(a, ht),
-			    _mm256_and_si256(_mm256_cmpeq_epi8(a, sp), next)));
-		}
+			spa = _mm256_cmpeq_epi8(a, sp);
+			hit = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(tbl, a), a);
+			next = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(tbl, b),
+			    b);
+			/* HTAB, CR, LF, or an SP before a special byte */
+			hit = _mm256_or_si256(_mm256_andnot_si256(spa, hit),
+			    _mm256_and_si256(spa, next));
+		} else
+			hit = _mm256_or_si256(_mm256_cmpeq_epi8(a, cr),
+			    _mm256_cmpeq_epi8(a, lf));
 		mask = (unsigned)_mm256_movemask_epi8(hit);
 		if (mask == 0) {
 			p += 32;

@@ -1067,6 +1067,17 @@ test_lf_wsp_lines(void)
 			bad += against_ref("LF line with WSP run", one.data,
 			    one.len, one.len + 1);
 		}
+	/* every byte value but CR and LF (the scan classifies bytes by a
+	 * table lookup: 0x00, 0x80-0xff, 0x29, 0x1a, ... are content) */
+	buf_reset(&big);
+	for (r = 0; r < 3; r++)
+		for (c = 0; c < 256; c++) {
+			if (c != '\r' && c != '\n')
+				buf_addc(&big, (char)c);
+			if (c % 37 == 36)
+				buf_adds(&big, r == 1 ? "  \n" : "\n");
+		}
+	bad += against_ref("LF lines of every byte", big.data, big.len, 40);
 	ok(bad == 0, "relaxed LF lines with WSP runs match the reference "
 	    "(chunks anywhere, l= anywhere)");
 	buf_free(&big);
