@@ -444,12 +444,15 @@ relaxed_next_avx2(const unsigned char *p, const unsigned char *e)
  * differently (CRLF for LF), so no run of input is its own canonical form
  * and each line would cost a scan, a copy and the line end as three
  * pieces.  lines_lf() does the usual case in one pass: lines with content
- * that end in a bare LF, with no HTAB, CR or WSP run (relaxed) or no CR
- * (simple), are copied 32 bytes at a time into the output batch, their LF
- * written as CRLF (RFC 6376 3.4.3, 3.4.4).  It starts at the start of a
- * line with nothing pending (no deferred empty line, no CR, no WSP run)
- * and stops, at the start of a line, at the first line that is not of
- * that form (an empty line, trailing WSP, a CRLF, ...), at a line longer
+ * that end in a bare LF, with no CR (relaxed and simple), are copied 32
+ * bytes at a time into the output batch, their LF written as CRLF (RFC
+ * 6376 3.4.3, 3.4.4); for relaxed, a WSP run (HTAB, or SP followed by
+ * WSP) before more content is written as one SP and one before the LF is
+ * dropped (3.4.4), so text with trailing blanks stays here too.  It starts
+ * at the start of a line with nothing pending (no deferred empty line, no
+ * CR, no WSP run) and stops, at the start of a line, at the first line
+ * that is not of that form (an empty or WSP-only line, a CRLF, a WSP run
+ * reaching the end of the chunk, ...), at a line longer
  * than the batch, or near the end of the chunk, leaving that line to the
  * general scan.  Returns the new position.
  */
@@ -460,13 +463,21 @@ __attribute__((target("avx2"))) static const unsigned char *
 lines_lf_avx2(struct canon_body *cb, const unsigned char *p,
     const unsigned char *e)
 {
-	const __m256i sp = _mm256_set1_epi8(' '), ht = _mm256_set1_epi8('\t');
+	const __m256i sp = _mm256_set1_epi8(' ');
 	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	/* indexed by the low nibble: the special byte with that nibble
+	 * (SP 0x20, HTAB 0x09, LF 0x0a, CR 0x0d), else a byte whose low
+	 * nibble differs from its index (0x00 at 15, 0x01 elsewhere) */
+	const __m256i tbl = _mm256_setr_epi8(
+	    0x20, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+	    0x01, 0x09, 0x0a, 0x01, 0x01, 0x0d, 0x01, 0x00,
+	    0x20, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+	    0x01, 0x09, 0x0a, 0x01, 0x01, 0x0d, 0x01, 0x00);
 	const bool relaxed = cb->alg == CANON_RELAXED;
 	unsigned char *const base = cb->out, *const oend = base + CANON_OUTBUF;
 	unsigned char *out = base + cb->outlen, *ols = out, *done = out;
 	const unsigned char *ls = p;
-	__m256i a, b, hit, next;
+	__m256i a, b, hit, next, spa;
 	unsigned mask, k;
 
 	while (e - p >= CANON_LF_MIN) {
@@ -487,20 +498,21 @@ lines_lf_avx2(struct canon_body *cb, const unsigned char *p,
 		}
 		a = _mm256_loadu_si256((const __m256i *)(const void *)p);
 		_mm256_storeu_si256((__m256i *)(void *)out, a);
-		hit = _mm256_or_si256(_mm256_cmpeq_epi8(a, cr),
-		    _mm256_cmpeq_epi8(a, lf));
 		if (relaxed) {
+			/* special: SP, HTAB, CR or LF, by a table lookup on
+			 * the low nibble (bytes >= 0x80 look up 0) */
 			b = _mm256_loadu_si256(
 			    (const __m256i *)(const void *)(p + 1));
-			next = _mm256_or_si256(
-			    _mm256_or_si256(_mm256_cmpeq_epi8(b, sp),
-			    _mm256_cmpeq_epi8(b, ht)),
-			    _mm256_or_si256(_mm256_cmpeq_epi8(b, cr),
-			    _mm256_cmpeq_epi8(b, lf)));
-			hit = _mm256_or_si256(hit, _mm256_or_si256(
-			    _mm256_cmpeq_epi8(a, ht),
-			    _mm256_and_si256(_mm256_cmpeq_epi8(a, sp), next)));
-		}
+			spa = _mm256_cmpeq_epi8(a, sp);
+			hit = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(tbl, a), a);
+			next = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(tbl, b),
+			    b);
+			/* HTAB, CR, LF, or an SP before a special byte */
+			hit = _mm256_or_si256(_mm256_andnot_si256(spa, hit),
+			    _mm256_and_si256(spa, next));
+		} else
+			hit = _mm256_or_si256(_mm256_cmpeq_epi8(a, cr),
+			    _mm256_cmpeq_epi8(a, lf));
 		mask = (unsigned)_mm256_movemask_epi8(hit);
 		if (mask == 0) {
 			p += 32;
@@ -508,6 +520,34 @@ lines_lf_avx2(struct canon_body *cb, const unsigned char *p,
 			continue;
 		}
 		k = (unsigned)__builtin_ctz(mask);
+		if (relaxed && (p[k] == ' ' || p[k] == '\t')) {
+			/* a WSP run (RFC 6376 3.4.4): one SP before more
+			 * content, nothing before the LF.  The bytes before
+			 * it are content (a WSP byte just before it would
+			 * have been the hit). */
+			const unsigned char *q = p + k;
+
+			while (q < e && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q == e || *q == '\r' || (*q == '\n' &&
+			    p + k == ls))
+				break; /* the chunk end, CR, a WSP-only line */
+			if (*q != '\n') {
+				out[k] = ' ';
+				out += k + 1;
+				p = q;
+				continue;
+			}
+			/* trailing WSP, then the LF: dropped, CRLF */
+			out += k;
+			out[0] = '\r';
+			out[1] = '\n';
+			out += 2;
+			p = q + 1;
+			ls = p;
+			ols = out;
+			continue;
+		}
 		if (p[k] != '\n' || p + k == ls)
 			break; /* not a line of the usual form */
 		out += k;
@@ -688,6 +728,8 @@ canon_body_update(struct canon_body *cb, const void *data, size_t n)
 		if (y < e && *y == '\n') {
 			body_eol(cb); /* trailing WSP, then a bare LF */
 			y++;
+			if (lf_ready(cb))
+				y = cb->lines_lf(cb, y, e);
 		}
 		rs = p = y;
 		line = cb->nonempty;

@@ -960,6 +960,130 @@ test_lf_lines(void)
 	buf_free(&big);
 }
 
+/*
+ * Relaxed LF lines with WSP runs stay in lines_lf() (trailing runs are
+ * dropped, inner runs become one SP): runs of every length 1..40 at the
+ * end of lines whose content puts them anywhere around the 32-byte step,
+ * SP/HTAB mixes, inner runs, leading runs, WSP-only lines between text
+ * and at the end (empty lines: trailing ones are dropped), a run before
+ * CRLF instead of LF, a run running into the end of the body; chunks
+ * cutting anywhere (so inside runs) and l= cutting anywhere (so inside
+ * runs too), against the reference.
+ */
+static void
+test_lf_wsp_lines(void)
+{
+	static const char *const wsp[] = { " ", "\t", " \t", "\t ", "  " };
+	static const size_t sizes[][3] = {
+		{ 0, 0, 0 }, { 33, 34, 35 }, { 65, 1, 31 }, { 4095, 4096, 4097 },
+		{ 100, 7, 4000 },
+	};
+	struct buf big = BUF_INIT, one = BUF_INIT;
+	size_t c, r, k, w, n1, n2;
+	uint64_t total;
+	char *want, *got;
+	int bad = 0, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		buf_reset(&big);
+		for (c = 1; c <= 70; c += pass ? 1 : 3) {
+			for (r = 1; r <= 40; r++) {
+				w = (c + r) % 5;
+				for (k = 0; k < c; k++)
+					buf_addc(&big, k % 11 == 10 ? ' ' :
+					    (char)('a' + (c + k) % 26));
+				for (k = 0; k < r; k++)
+					buf_add(&big, wsp[(w + k) % 5],
+					    k % 3 == 2 ? 1 :
+					    strlen(wsp[(w + k) % 5]));
+				if ((c + r) % 17 == 0)
+					buf_adds(&big, "\r\n");
+				else
+					buf_addc(&big, '\n');
+				if ((c * r) % 29 == 0) {
+					for (k = 0; k < r; k++)
+						buf_addc(&big, k % 4 ? ' ' :
+						    '\t');
+					buf_addc(&big, '\n');
+				}
+				if ((c + 2 * r) % 23 == 0) {
+					for (k = 0; k < r; k++)
+						buf_addc(&big, k % 2 ? ' ' :
+						    '\t');
+					buf_adds(&big, "lead  in\tner\t \tx");
+					buf_add(&big, "      ", r % 6);
+					buf_addc(&big, '\n');
+				}
+			}
+		}
+		if (pass == 0) {
+			bad += against_ref("LF lines with WSP", big.data,
+			    big.len, 70);
+			continue;
+		}
+		/* the benchmark's line, then WSP-only lines at the end */
+		for (k = 0; k < 200; k++)
+			buf_adds(&big, "0123456789 abcdefghijklmnopqrstuvwxyz "
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ  \n");
+		buf_adds(&big, "  \n\t\n \t \n\n   ");
+		bad += against_ref("LF WSP lines, WSP-only end", big.data,
+		    big.len, 3);
+		/* WSP-only lines at the end with more than a 32-byte step
+		 * after them: trailing empty lines, dropped */
+		buf_adds(&big, "\n");
+		for (k = 0; k < 45; k++)
+			buf_adds(&big, k % 2 ? "   \n" : "\t\n");
+		for (k = 0; k < 45; k++)
+			buf_addc(&big, '\n');
+		for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+			want = ref_body(CANON_RELAXED, big.data, big.len, &n1);
+			got = body_chunked(CANON_RELAXED, UINT64_MAX, big.data,
+			    big.len, sizes[k], sizes[k][0] ? 3 : 0, &n2,
+			    &total);
+			if (n1 != n2 || memcmp(want, got, n1) != 0 ||
+			    total != n1) {
+				if (bad++ == 0)
+					diag("LF WSP lines: chunks of %zu "
+					    "differ", sizes[k][0]);
+			}
+			free(want);
+			free(got);
+		}
+		bad += against_ref("LF WSP lines, long", big.data, big.len, 3);
+	}
+	/* each line alone, so runs meet the end of the body and chunk */
+	for (c = 30; c <= 36; c++)
+		for (r = 1; r <= 40; r++) {
+			buf_reset(&one);
+			for (k = 0; k < c; k++)
+				buf_addc(&one, (char)('a' + k % 26));
+			for (k = 0; k < r; k++)
+				buf_addc(&one, k % 5 == 3 ? '\t' : ' ');
+			buf_addc(&one, '\n');
+			n1 = one.len;
+			for (k = 0; k < 3; k++)
+				for (n2 = 0; n2 < n1; n2++)
+					buf_addc(&one, one.data[n2]);
+			bad += against_ref("LF line with WSP run", one.data,
+			    one.len, one.len + 1);
+		}
+	/* every byte value but CR and LF (the scan classifies bytes by a
+	 * table lookup: 0x00, 0x80-0xff, 0x29, 0x1a, ... are content) */
+	buf_reset(&big);
+	for (r = 0; r < 3; r++)
+		for (c = 0; c < 256; c++) {
+			if (c != '\r' && c != '\n')
+				buf_addc(&big, (char)c);
+			if (c % 37 == 36)
+				buf_adds(&big, r == 1 ? "  \n" : "\n");
+		}
+	bad += against_ref("LF lines of every byte", big.data, big.len, 40);
+	ok(bad == 0, "relaxed LF lines with WSP runs match the reference "
+	    "(chunks anywhere, l= anywhere)");
+	buf_free(&big);
+	buf_free(&one);
+}
+
 /* The header canonicalisers as they were written first, a byte at a time
  * (the reference for the run-at-a-time ones). */
 static void
@@ -1126,6 +1250,7 @@ main(void)
 	test_limit();
 	test_reference();
 	test_lf_lines();
+	test_lf_wsp_lines();
 	test_header_reference();
 	test_vectors();
 	test_header_hash_input();
