@@ -112,6 +112,65 @@ dkim_key_clear(struct dkim_key *k)
 	UTIL_FREE_CLEAR(k, k->p, k->g);
 }
 
+/*
+ * Parsed key records, for the process, keyed by the record's text: in a
+ * batch one key record serves many messages, and dkim_key_parse()
+ * depends on the text alone, so a text parsed before is not parsed again
+ * (its base64 key decoded again).  Only records that parsed are kept, so
+ * every defect is still found and reported each time; a changed record,
+ * another DNS context or another zone file simply give other text.
+ * Entries are replaced round-robin.
+ */
+#define DKIM_KEY_RECORDS_CACHED 16
+
+struct rec_cache_ent {
+	char *data;
+	size_t len;
+	struct dkim_key k;
+};
+
+static struct rec_cache_ent rec_cache[DKIM_KEY_RECORDS_CACHED];
+static size_t rec_cache_next;
+
+/* dst = a copy of src that owns its own p and g. */
+static void
+key_copy(struct dkim_key *dst, const struct dkim_key *src)
+{
+	*dst = *src;
+	dst->p = (unsigned char *)xmemdup(src->plen > 0 ? (const void *)src->p : "",
+	    src->plen);
+	dst->g = src->g != NULL ? xstrdup(src->g) : NULL;
+}
+
+/* dkim_key_parse(), through rec_cache. */
+static int
+key_parse_cached(const char *data, size_t len, struct dkim_key *k,
+    bool *revoked, char **err)
+{
+	struct rec_cache_ent *e;
+	size_t i;
+
+	for (i = 0; i < DKIM_KEY_RECORDS_CACHED; i++) {
+		e = &rec_cache[i];
+		if (e->data != NULL && e->len == len &&
+		    memcmp(e->data, data, len) == 0) {
+			key_copy(k, &e->k);
+			*revoked = false;
+			return 0;
+		}
+	}
+	if (dkim_key_parse(data, len, k, revoked, err) < 0)
+		return -1;
+	e = &rec_cache[rec_cache_next];
+	rec_cache_next = (rec_cache_next + 1) % DKIM_KEY_RECORDS_CACHED;
+	free(e->data);
+	dkim_key_clear(&e->k);
+	e->data = xmemdup(len > 0 ? data : "", len);
+	e->len = len;
+	key_copy(&e->k, k);
+	return 0;
+}
+
 enum res
 dkim_key_fetch(struct dns_ctx *dns, const char *selector, const char *domain,
     struct dkim_key *k, char **reason)
@@ -142,7 +201,7 @@ dkim_key_fetch(struct dns_ctx *dns, const char *selector, const char *domain,
 	/* RFC 6376 3.6.2.2: several TXT records give undefined results;
 	 * we use the first one that is a valid key record. */
 	for (i = 0; i < ans->n; i++) {
-		if (dkim_key_parse(ans->rr[i].data, ans->rr[i].len, k,
+		if (key_parse_cached(ans->rr[i].data, ans->rr[i].len, k,
 		    &revoked, &e) == 0) {
 			free(why);
 			return RES_PASS;

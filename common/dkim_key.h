@@ -1,9 +1,9 @@
 /*
  * dkim_key: DKIM public key records (RFC 6376 3.6.1; RFC 4870 3.2.3 is a
  * subset with g=) and fetching them from SELECTOR._domainkey.DOMAIN (RFC
- * 6376 3.6.2, RFC 4870 3.2).  Key records are fetched only here
- * (dkim_verify.c repeats the question, answered from the DNS cache, only
- * to find the record it parsed before in a batch); signing never links it.
+ * 6376 3.6.2, RFC 4870 3.2).  The only dkim or dk file that calls DNS
+ * (common/dns.h): signing never links it.  dkim_key_fetch() keeps the
+ * records it parsed for the process (a batch parses each key once).
  *
  * Error convention (STYLE.md): dkim_key_parse() returns 0, or -1 with a
  * message in *err that the caller frees; dkim_key_fetch() returns the

@@ -72,60 +72,10 @@ key_cache_get(enum crypto_key_type type, const unsigned char *p,
 	crypto_pubkey_free(e->key);
 	free(e->p);
 	e->type = type;
-	e->p = xmemdup(plen > 0 ? (const void *)p : "", plen);
+	e->p = (unsigned char *)xmemdup(plen > 0 ? (const void *)p : "", plen);
 	e->plen = plen;
 	e->key = key;
 	return key;
-}
-
-/*
- * Parsed key records, for the process, keyed by the record's text: when
- * SELECTOR._domainkey.DOMAIN answers with one TXT record (the usual case)
- * whose text was parsed before, dkim_key_fetch() would give RES_PASS and
- * that same parse (dkim_key_parse() depends on the text alone), so the
- * parse is reused.  Only records that parsed are kept.  Round-robin, as
- * key_cache.
- */
-struct rec_cache_ent {
-	char *data;
-	size_t len;
-	struct dkim_key k;
-};
-
-static struct rec_cache_ent rec_cache[DKIM_KEY_CACHE_MAX];
-static size_t rec_cache_next;
-
-/* The cached parse of the one record ans holds, or NULL. */
-static const struct dkim_key *
-rec_cache_find(const struct dns_answer *ans)
-{
-	size_t i;
-
-	if (ans->status != DNS_OK || ans->n != 1)
-		return NULL;
-	for (i = 0; i < DKIM_KEY_CACHE_MAX; i++)
-		if (rec_cache[i].data != NULL &&
-		    rec_cache[i].len == ans->rr[0].len &&
-		    memcmp(rec_cache[i].data, ans->rr[0].data,
-		    ans->rr[0].len) == 0)
-			return &rec_cache[i].k;
-	return NULL;
-}
-
-/* Keep k (a parse of ans's one record; moved into the cache). */
-static void
-rec_cache_add(const struct dns_answer *ans, struct dkim_key *k)
-{
-	struct rec_cache_ent *e = &rec_cache[rec_cache_next];
-
-	rec_cache_next = (rec_cache_next + 1) % DKIM_KEY_CACHE_MAX;
-	free(e->data);
-	dkim_key_clear(&e->k);
-	e->data = xmemdup(ans->rr[0].len > 0 ? ans->rr[0].data : "",
-	    ans->rr[0].len);
-	e->len = ans->rr[0].len;
-	e->k = *k;
-	memset(k, 0, sizeof(*k));
 }
 
 /* RFC 6376 6.1.2: fetch and check the key for a parsed signature. */
@@ -134,33 +84,19 @@ sig_key(struct dkim_sig *sg, struct dns_ctx *dns,
     const struct dkim_verify_opts *o)
 {
 	const char *why = NULL;
-	const struct dns_answer *ans;
 	const struct dkim_key *kp;
 	struct dkim_key k;
 	enum crypto_key_type type;
-	char *cerr = NULL, *reason = NULL, *name;
+	char *cerr = NULL, *reason = NULL;
 	enum res r;
 
-	/* the same query dkim_key_fetch() makes (it is then answered from
-	 * the DNS cache): a record parsed before needs no parse */
-	memset(&k, 0, sizeof(k));
-	name = xasprintf("%s._domainkey.%s", sg->s, sg->d);
-	ans = dns_query(dns, name, DNS_T_TXT);
-	free(name);
-	kp = rec_cache_find(ans);
-	if (kp == NULL) {
-		r = dkim_key_fetch(dns, sg->s, sg->d, &k, &reason);
-		if (r != RES_PASS) {
-			dkim_sig_result(sg, r, reason);
-			free(reason);
-			return;
-		}
-		kp = &k;
-		if (ans->status == DNS_OK && ans->n == 1) {
-			rec_cache_add(ans, &k);
-			kp = rec_cache_find(ans);
-		}
+	r = dkim_key_fetch(dns, sg->s, sg->d, &k, &reason);
+	if (r != RES_PASS) {
+		dkim_sig_result(sg, r, reason);
+		free(reason);
+		return;
 	}
+	kp = &k;
 	sg->res->testing = kp->testing;
 	if (kp->type != sg->alg->key)
 		why = "key type does not match a=";

@@ -624,26 +624,6 @@ msg_read_fd_tee(int fd, enum msg_status *status)
 	return read_fd(fd, status, READ_TEE);
 }
 
-/* pwrite() until n bytes are out, retrying on EINTR and short writes. */
-static int
-pwrite_full(int fd, const void *buf, size_t n, off_t off)
-{
-	size_t done = 0;
-	ssize_t r;
-
-	while (done < n) {
-		r = pwrite(fd, (const char *)buf + done, n - done,
-		    off + (off_t)done);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	return 0;
-}
-
 /* Tee without a spool: room in xmem for need bytes in all. */
 static void
 xmem_reserve(struct msg *m, size_t need)
