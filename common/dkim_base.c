@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/dkim_base.h"
+#include "common/hashq.h"
 #include "common/lex.h"
 #include "common/util.h"
 
@@ -245,34 +246,44 @@ dkim_parse_h(const char *s, size_t len, size_t *n)
 struct consumer {
 	struct canon_body *cb;
 	struct crypto_hash *h;
+	struct hashq *q; /* the body's */
 	uint64_t length;
 };
 
 struct dkim_body {
-	struct consumer *c;
+	struct consumer **c; /* each its own allocation: the sinks' arg */
 	size_t n;
+	struct hashq *q;
 };
 
 static void
 body_sink(void *arg, const void *p, size_t n)
 {
-	crypto_hash_update(arg, p, n);
+	struct consumer *c = arg;
+
+	hashq_update(c->q, c->h, p, n);
 }
 
 struct dkim_body *
 dkim_body_new(void)
 {
-	return xcalloc(1, sizeof(struct dkim_body));
+	struct dkim_body *b = xcalloc(1, sizeof(struct dkim_body));
+
+	b->q = hashq_new();
+	return b;
 }
 
 size_t
 dkim_body_add(struct dkim_body *b, enum canon_alg alg, uint64_t limit,
     struct crypto_hash *h)
 {
+	struct consumer *c = xcalloc(1, sizeof(*c));
+
+	c->h = h;
+	c->q = b->q;
+	c->cb = canon_body_new(alg, limit, body_sink, c);
 	b->c = xreallocarray(b->c, b->n + 1, sizeof(*b->c));
-	b->c[b->n].cb = canon_body_new(alg, limit, body_sink, h);
-	b->c[b->n].h = h;
-	b->c[b->n].length = 0;
+	b->c[b->n] = c;
 	return b->n++;
 }
 
@@ -288,23 +299,26 @@ dkim_body_run(struct dkim_body *b, struct msg *m, char **err)
 	msg_body_rewind(m);
 	while ((r = msg_body_next(m, &chunk)) > 0)
 		for (i = 0; i < b->n; i++)
-			canon_body_update(b->c[i].cb, chunk, (size_t)r);
+			canon_body_update(b->c[i]->cb, chunk, (size_t)r);
 	if (r < 0) {
+		/* the caller may free the hashes now: none may be in use */
+		hashq_drain(b->q);
 		*err = xasprintf("reading the message body: %s",
 		    strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
-		canon_body_final(b->c[i].cb);
-		b->c[i].length = canon_body_length(b->c[i].cb);
+		canon_body_final(b->c[i]->cb);
+		b->c[i]->length = canon_body_length(b->c[i]->cb);
 	}
+	hashq_drain(b->q);
 	return 0;
 }
 
 uint64_t
 dkim_body_length(const struct dkim_body *b, size_t i)
 {
-	return i < b->n ? b->c[i].length : 0;
+	return i < b->n ? b->c[i]->length : 0;
 }
 
 void
@@ -314,8 +328,11 @@ dkim_body_free(struct dkim_body *b)
 
 	if (b == NULL)
 		return;
-	for (i = 0; i < b->n; i++)
-		canon_body_free(b->c[i].cb);
+	hashq_free(b->q);
+	for (i = 0; i < b->n; i++) {
+		canon_body_free(b->c[i]->cb);
+		free(b->c[i]);
+	}
 	free(b->c);
 	free(b);
 }
