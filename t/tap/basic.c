@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,4 +162,35 @@ test_file(const char *rel)
 
 	snprintf(path, sizeof path, "%s/%s", src ? src : "t", rel);
 	return path;
+}
+
+long long
+test_proc_value(const char *file, const char *key)
+{
+	char path[256], line[256];
+	size_t klen = strlen(key);
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/self/%s", file);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+unsigned long
+test_rand(unsigned long *state)
+{
+	uint32_t x = (uint32_t)*state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
 }

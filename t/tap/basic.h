@@ -27,4 +27,12 @@ void bail(const char *fmt, ...)
  * uses $SOURCE (set by the Makefile), else "t".  Static buffer. */
 const char *test_file(const char *rel);
 
+/* The number after "key:" on a line of /proc/self/<file> ("status",
+ * "io"), or -1 when there is none. */
+long long test_proc_value(const char *file, const char *key);
+
+/* Deterministic pseudo-random numbers (xorshift32) from *state, which
+ * must not start at 0. */
+unsigned long test_rand(unsigned long *state);
+
 #endif

@@ -19,32 +19,15 @@
 
 #define NH 24 /* hashes at once: more than HASHQ_NSEG (16) */
 
-/* The process's thread count, from /proc/self/status (-1: unknown). */
+/* The process's thread count (-1: unknown). */
 static int
 threads(void)
 {
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	int n = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+	return (int)test_proc_value("status", "Threads");
 }
 
-static uint32_t rng = 12345;
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
+static unsigned long rng = 12345;
+#define rnd() test_rand(&rng)
 
 struct pair {
 	struct crypto_hash *q, *d; /* through the queue, direct */

@@ -234,16 +234,8 @@ dir_entries(const char *dir)
 }
 
 /* Deterministic pseudo-random bytes (xorshift32). */
-static uint32_t rng = 2463534242u;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
+static unsigned long rng = 2463534242u;
+#define rnd() ((uint32_t)test_rand(&rng))
 
 /* ------------------------------------------------------------ memory */
 
@@ -1119,17 +1111,7 @@ test_random(void)
 static long long
 written_bytes(void)
 {
-	FILE *f = fopen("/proc/self/io", "r");
-	char line[128];
-	long long v = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "wchar: %lld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
+	return test_proc_value("io", "wchar");
 }
 
 /* One pass (msg_read_fd_once()): a 3 MiB message through a pipe is read
