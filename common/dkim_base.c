@@ -301,10 +301,11 @@ dkim_body_run(struct dkim_body *b, struct msg *m, char **err)
 		for (i = 0; i < b->n; i++)
 			canon_body_update(b->c[i]->cb, chunk, (size_t)r);
 	if (r < 0) {
+		int e = errno;
+
 		/* the caller may free the hashes now: none may be in use */
 		hashq_drain(b->q);
-		*err = xasprintf("reading the message body: %s",
-		    strerror(errno));
+		*err = xasprintf("reading the message body: %s", strerror(e));
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
