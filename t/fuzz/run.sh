@@ -47,7 +47,7 @@ if [ -z "${CONFIG_H-}" ]; then
 fi
 
 srcs() {
-	dns='dns.c dns_net.c dns_zone.c'
+	dns='dns.c dns_net.c dns_spec.c dns_zone.c'
 	case $1 in
 	msg) echo msg.c result.c addr.c lex.c util.c ;;
 	addr) echo addr.c lex.c util.c ;;
@@ -60,7 +60,7 @@ srcs() {
 	pra) echo pra.c spf.c spf_parse.c spf_macro.c spf_lint.c $dns \
 	    result.c addr.c msg.c lex.c util.c ;;
 	dkim) echo dkim_base.c dkim_sign.c dkim_sig.c dkim_key.c \
-	    dkim_verify.c dk.c dk_verify.c canon.c taglist.c crypto.c $dns \
+	    dkim_verify.c dk.c dk_verify.c canon.c taglist.c crypto.c hashq.c $dns \
 	    result.c addr.c msg.c lex.c util.c ;;
 	dns) echo $dns util.c ;;
 	dmarc) echo dmarc.c received.c $dns result.c addr.c msg.c lex.c util.c ;;
@@ -68,7 +68,7 @@ srcs() {
 	esac
 }
 
-libs=$(pkg-config --cflags --libs gnutls ldns popt)
+libs="$(pkg-config --cflags --libs gnutls ldns popt) -pthread"
 status=0
 for m in $modules; do
 	files=
