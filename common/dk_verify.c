@@ -20,7 +20,7 @@
 
 struct dk_verify {
 	struct dkim_result *r;
-	struct crypto_pubkey *key;
+	const struct crypto_pubkey *key; /* borrowed (dkim_key_import()) */
 	struct crypto_hash *h;
 	unsigned char *b;
 	size_t blen;
@@ -248,11 +248,11 @@ dk_parse(struct msg *m, struct dkim_result *r, struct dk_parts *p)
 
 /* RFC 4870 3.2 and 3.7.4: fetch and check the key for local@d=.  Returns
  * it, or NULL with r's result set. */
-static struct crypto_pubkey *
+static const struct crypto_pubkey *
 dk_key(struct dns_ctx *dns, unsigned min_key_bits, struct dkim_result *r,
     const char *local)
 {
-	struct crypto_pubkey *key = NULL;
+	const struct crypto_pubkey *key = NULL;
 	struct dkim_key k;
 	char *reason = NULL, *cerr = NULL;
 	const char *why = NULL;
@@ -277,8 +277,7 @@ dk_key(struct dns_ctx *dns, unsigned min_key_bits, struct dkim_result *r,
 		why = "key h= does not allow sha1";
 	else if (!granularity_ok(k.g, local))
 		why = "key g= does not match the sending address";
-	else if ((key = crypto_pubkey_import(CRYPTO_KEY_RSA, k.p, k.plen,
-	    &cerr)) == NULL) {
+	else if ((key = dkim_key_import(&k, &cerr)) == NULL) {
 		free(cerr);
 		why = "bad key data";
 	}
@@ -294,7 +293,6 @@ dk_key(struct dns_ctx *dns, unsigned min_key_bits, struct dkim_result *r,
 		reason = xasprintf("key too small: %u bits", r->key_bits);
 		set_result(r, RES_POLICY, reason);
 		free(reason);
-		crypto_pubkey_free(key);
 		return NULL;
 	}
 	return key;
@@ -305,7 +303,7 @@ dk_verify_begin(struct msg *m, struct dns_ctx *dns, unsigned min_key_bits,
     struct dkim_result *r, struct dkim_body *body)
 {
 	struct dk_verify *v = NULL;
-	struct crypto_pubkey *key;
+	const struct crypto_pubkey *key;
 	struct dk_parts p;
 
 	memset(&p, 0, sizeof(p));
@@ -368,7 +366,6 @@ dk_verify_free(struct dk_verify *v)
 {
 	if (v == NULL)
 		return;
-	crypto_pubkey_free(v->key);
 	crypto_hash_free(v->h);
 	UTIL_FREE_ALL(v->b, v);
 }

@@ -3,7 +3,8 @@
  * subset with g=) and fetching them from SELECTOR._domainkey.DOMAIN (RFC
  * 6376 3.6.2, RFC 4870 3.2).  The only dkim or dk file that calls DNS
  * (common/dns.h): signing never links it.  dkim_key_fetch() keeps the
- * records it parsed for the process (a batch parses each key once).
+ * records it parsed, and dkim_key_import() the keys it imported, for the
+ * process (a batch parses and imports each key once).
  *
  * Error convention (STYLE.md): dkim_key_parse() returns 0, or -1 with a
  * message in *err that the caller frees; dkim_key_fetch() returns the
@@ -49,5 +50,15 @@ int dkim_key_parse(const char *data, size_t len, struct dkim_key *k,
 enum res dkim_key_fetch(struct dns_ctx *dns, const char *selector,
     const char *domain, struct dkim_key *k, char **reason);
 void dkim_key_clear(struct dkim_key *k); /* NULL is a no-op */
+
+/* k's public key, imported by the library: borrowed from a cache for the
+ * process (do not free), which holds the last DKIM_KEY_IMPORTS_CACHED
+ * keys, more than one message's signatures use (DKIM_MAX_SIGNATURES;
+ * dkim_verify.c asserts it), so a key stays valid while its message is
+ * verified.  NULL with *err (caller frees) when the library refuses the
+ * data. */
+#define DKIM_KEY_IMPORTS_CACHED 16
+const struct crypto_pubkey *dkim_key_import(const struct dkim_key *k,
+    char **err);
 
 #endif

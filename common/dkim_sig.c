@@ -337,5 +337,4 @@ dkim_sig_clear(struct dkim_sig *sg)
 {
 	util_strv_free(sg->h, sg->nh);
 	UTIL_FREE_ALL(sg->b, sg->bh, sg->d, sg->s, sg->idom);
-	crypto_pubkey_free(sg->key);
 }

@@ -10,7 +10,8 @@
  * signature done; functions that can find one return 0, or -1 once the
  * result is decided.  Nothing here prints, exits or reads stdin.
  * Ownership: a struct dkim_sig owns its parsed values (h, b, bh, d, s,
- * idom, key), freed by dkim_sig_clear(); res and f are borrowed.
+ * idom), freed by dkim_sig_clear(); res, f and key are borrowed (key
+ * from dkim_key_import()'s cache).
  */
 #ifndef COMMON_DKIM_SIG_H
 #define COMMON_DKIM_SIG_H
@@ -38,8 +39,8 @@ struct dkim_sig {
 	bool has_l, has_t, has_x;
 	uint64_t l, t, x;
 	const char *bval_start, *bval_end; /* the b= value span in f->raw */
-	/* key */
-	struct crypto_pubkey *key;
+	/* key, borrowed (dkim_key_import()) */
+	const struct crypto_pubkey *key;
 	/* body */
 	size_t body; /* the verifier's body hash index */
 };

@@ -18,65 +18,12 @@
 #include "common/dkim_base.h"
 #include "common/dkim_key.h"
 #include "common/dkim_sig.h"
-#include "common/dns.h"
 #include "common/util.h"
 
-/*
- * Imported public keys, kept for the life of the process and keyed by the
- * key data itself (type and the decoded p= bytes), so that a batch of
- * messages signed with one key imports it once (GnuTLS's import parses
- * the DER and builds the big numbers: about a twentieth of a batch's
- * work per message).  Keying by the data, not by selector and domain,
- * keeps answers exactly as they were: a changed record, another DNS
- * context or another zone file simply give other bytes.  Signatures
- * borrow the cached key (sig_key() marks them; verify_free() returns them
- * before the signature is cleared).  Entries are replaced round-robin.
- */
-#define DKIM_KEY_CACHE_MAX 16
-/* One message never evicts a key it has borrowed. */
-_Static_assert(DKIM_KEY_CACHE_MAX > DKIM_MAX_SIGNATURES,
+/* Signatures borrow their keys from dkim_key_import()'s cache: one
+ * message never evicts a key it uses. */
+_Static_assert(DKIM_KEY_IMPORTS_CACHED > DKIM_MAX_SIGNATURES,
     "the key cache holds every key of one message");
-
-struct key_cache_ent {
-	enum crypto_key_type type;
-	unsigned char *p;
-	size_t plen;
-	struct crypto_pubkey *key;
-};
-
-static struct key_cache_ent key_cache[DKIM_KEY_CACHE_MAX];
-static size_t key_cache_next;
-
-/* The imported key for (type, p), from the cache or imported now and
- * cached; NULL with *err when the library refuses the data (not
- * cached: it is reported each time). */
-static struct crypto_pubkey *
-key_cache_get(enum crypto_key_type type, const unsigned char *p,
-    size_t plen, char **err)
-{
-	struct key_cache_ent *e;
-	struct crypto_pubkey *key;
-	size_t i;
-
-	for (i = 0; i < DKIM_KEY_CACHE_MAX; i++) {
-		e = &key_cache[i];
-		if (e->key != NULL && e->type == type && e->plen == plen &&
-		    memcmp(e->p, p, plen) == 0)
-			return e->key;
-	}
-	key = crypto_pubkey_import(type, p, plen, err);
-	if (key == NULL)
-		return NULL;
-	e = &key_cache[key_cache_next];
-	key_cache_next = (key_cache_next + 1) % DKIM_KEY_CACHE_MAX;
-	crypto_pubkey_free(e->key);
-	free(e->p);
-	e->type = type;
-	e->p = (unsigned char *)xmemdup(plen > 0 ? (const void *)p : "", plen);
-	e->plen = plen;
-	e->key = key;
-	return key;
-}
 
 /* RFC 6376 6.1.2: fetch and check the key for a parsed signature. */
 static void
@@ -84,7 +31,6 @@ sig_key(struct dkim_sig *sg, struct dns_ctx *dns,
     const struct dkim_verify_opts *o)
 {
 	const char *why = NULL;
-	const struct dkim_key *kp;
 	struct dkim_key k;
 	enum crypto_key_type type;
 	char *cerr = NULL, *reason = NULL;
@@ -96,13 +42,12 @@ sig_key(struct dkim_sig *sg, struct dns_ctx *dns,
 		free(reason);
 		return;
 	}
-	kp = &k;
-	sg->res->testing = kp->testing;
-	if (kp->type != sg->alg->key)
+	sg->res->testing = k.testing;
+	if (k.type != sg->alg->key)
 		why = "key type does not match a=";
-	else if (sg->alg->hash == CRYPTO_SHA1 ? !kp->sha1 : !kp->sha256)
+	else if (sg->alg->hash == CRYPTO_SHA1 ? !k.sha1 : !k.sha256)
 		why = "key h= does not allow the hash";
-	else if (kp->strict && sg->idom != NULL &&
+	else if (k.strict && sg->idom != NULL &&
 	    !util_strcaseeq(sg->idom, sg->d))
 		why = "key t=s but i= domain is not d=";
 	if (why != NULL) {
@@ -110,9 +55,8 @@ sig_key(struct dkim_sig *sg, struct dns_ctx *dns,
 		dkim_sig_result(sg, RES_PERMERROR, why);
 		return;
 	}
-	type = kp->type;
-	/* borrowed from the cache: verify_free() gives it back */
-	sg->key = key_cache_get(type, kp->p, kp->plen, &cerr);
+	type = k.type;
+	sg->key = dkim_key_import(&k, &cerr); /* borrowed */
 	dkim_key_clear(&k);
 	if (sg->key == NULL) {
 		/* cerr has the library's detail; the reason stays short */
@@ -353,10 +297,8 @@ verify_free(struct verify *v)
 		dk_verify_free(v->dks[i]);
 	free(v->dks);
 	dkim_body_free(v->body);
-	for (i = 0; i < v->nsig; i++) {
-		v->sigs[i].key = NULL; /* the cache's (sig_key()) */
+	for (i = 0; i < v->nsig; i++)
 		dkim_sig_clear(&v->sigs[i]);
-	}
 	free(v->sigs);
 	dkim_results_free(v->rs);
 }
