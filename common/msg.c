@@ -383,8 +383,8 @@ pread_full(int fd, void *buf, size_t n, off_t off)
 	return (ssize_t)got;
 }
 
-/* Write n bytes to fd at offset off (pwrite()), or at its current
- * offset when off < 0 (write()), retrying on EINTR and short writes. */
+/* Write n bytes to fd at offset off, retrying on EINTR and short
+ * writes. */
 static int
 write_full(int fd, const void *buf, size_t n, off_t off)
 {
@@ -392,11 +392,8 @@ write_full(int fd, const void *buf, size_t n, off_t off)
 	ssize_t r;
 
 	while (done < n) {
-		if (off < 0)
-			r = write(fd, (const char *)buf + done, n - done);
-		else
-			r = pwrite(fd, (const char *)buf + done, n - done,
-			    off + (off_t)done);
+		r = pwrite(fd, (const char *)buf + done, n - done,
+		    off + (off_t)done);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -497,7 +494,7 @@ spool_rest(struct msg *m, int fd, uint64_t *spooled)
 		r = read_retry(fd, buf, MSG_READ_SIZE);
 		if (r <= 0)
 			break;
-		if (write_full(tfd, buf, (size_t)r, -1) == 0) {
+		if (write_full(tfd, buf, (size_t)r, (off_t)*spooled) == 0) {
 			*spooled += (uint64_t)r;
 			continue;
 		}
